@@ -1,0 +1,120 @@
+import type { Logger } from "winston";
+import type { ObjectInfo } from "../storage/object-store";
+import { Job } from "./job";
+import type { PrepareFile } from "./prepare-file";
+import type { PreparedRecords } from "./prepared-records";
+
+export interface JobRegistryOptions {
+  readonly prepare: PrepareFile;
+  readonly records: PreparedRecords;
+  readonly maxConcurrentJobs: number;
+  /** Mean processing time, for the ETA of queued jobs. */
+  readonly expectedProcessingMs: number;
+  readonly logger: Logger;
+  readonly onJobEnd?: (job: Job, outcome: "ready" | "failed") => void;
+}
+
+export interface JoinedJob {
+  readonly job: Job;
+  /** False for the caller that started the job. */
+  readonly joined: boolean;
+}
+
+/**
+ * Jobs keyed by file id: every concurrent caller for one file joins the same job (singleflight).
+ * At most maxConcurrentJobs process at once; the rest wait, in order, as queued.
+ */
+export class JobRegistry {
+  private readonly jobs = new Map<number, Job>();
+  private readonly waiting: Job[] = [];
+  private readonly slotWaiters = new Map<Job, () => void>();
+  private running = 0;
+  private readonly lifetime = new AbortController();
+
+  constructor(private readonly options: JobRegistryOptions) {}
+
+  /** Jobs queued or processing. */
+  get size(): number {
+    return this.jobs.size;
+  }
+
+  get counts(): { queued: number; processing: number } {
+    return { queued: this.waiting.length, processing: this.running };
+  }
+
+  join(fileId: number, info: ObjectInfo): JoinedJob {
+    const existing = this.jobs.get(fileId);
+    if (existing) return { job: existing, joined: true };
+    if (this.lifetime.signal.aborted) throw new Error("job registry is closed");
+    const job = new Job(fileId, info, (j) => this.queuedEstimate(j));
+    this.jobs.set(fileId, job);
+    void this.run(job);
+    return { job, joined: false };
+  }
+
+  /** Stops every job (process shutdown); their callers see the failure. */
+  close(): void {
+    this.lifetime.abort(new Error("server shutting down"));
+    for (const release of [...this.slotWaiters.values()]) release();
+    this.waiting.length = 0;
+  }
+
+  private async run(job: Job): Promise<void> {
+    const { logger } = this.options;
+    const signal = this.lifetime.signal;
+    try {
+      await this.acquireSlot(job);
+    } catch (error) {
+      this.end(job, error);
+      return;
+    }
+    logger.info("job started", { job_id: job.id, file_id: job.fileId, size_bytes: job.info.size });
+    try {
+      const record = await this.options.prepare(job, signal);
+      // Remembered before the job leaves the map: a new caller either joins or finds the record.
+      await this.options.records.save(record);
+      logger.info("job ready", { job_id: job.id, file_id: job.fileId, processing_ms: record.processingMs });
+      this.jobs.delete(job.fileId);
+      job.finish(record);
+      this.options.onJobEnd?.(job, "ready");
+    } catch (error) {
+      this.end(job, error);
+    } finally {
+      this.releaseSlot();
+    }
+  }
+
+  private end(job: Job, error: unknown): void {
+    this.options.logger.warn("job failed", { job_id: job.id, file_id: job.fileId, error });
+    this.jobs.delete(job.fileId);
+    job.fail(error);
+    this.options.onJobEnd?.(job, "failed");
+  }
+
+  private acquireSlot(job: Job): Promise<void> {
+    if (this.running < this.options.maxConcurrentJobs) {
+      this.running += 1;
+      return Promise.resolve();
+    }
+    this.waiting.push(job);
+    return new Promise<void>((resolve, reject) => {
+      this.slotWaiters.set(job, () => {
+        this.slotWaiters.delete(job);
+        if (this.lifetime.signal.aborted) reject(this.lifetime.signal.reason as Error);
+        else resolve();
+      });
+    });
+  }
+
+  private releaseSlot(): void {
+    const next = this.waiting.shift();
+    if (next) this.slotWaiters.get(next)?.();
+    else this.running -= 1;
+  }
+
+  private queuedEstimate(job: Job): { etaMs: number; ahead: number } {
+    const ahead = Math.max(0, this.waiting.indexOf(job));
+    const rounds = Math.floor(ahead / this.options.maxConcurrentJobs) + 1;
+    return { etaMs: Math.round(rounds * this.options.expectedProcessingMs), ahead };
+  }
+}

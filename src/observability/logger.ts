@@ -1,0 +1,29 @@
+import winston from "winston";
+
+/** JSON lines on stdout. Errors are serialised with their stack, which only logs ever see. */
+export function createLogger(level: string, silent = false): winston.Logger {
+  return winston.createLogger({
+    level,
+    silent,
+    format: winston.format.combine(
+      winston.format.timestamp(),
+      winston.format((info) => {
+        for (const [key, value] of Object.entries(info)) {
+          if (value instanceof Error) info[key] = serializeError(value);
+        }
+        return info;
+      })(),
+      winston.format.json(),
+    ),
+    defaultMeta: { service: "delineate" },
+    transports: [new winston.transports.Console()],
+  });
+}
+
+function serializeError(error: Error): Record<string, unknown> {
+  const out: Record<string, unknown> = { name: error.name, message: error.message, stack: error.stack };
+  const code = (error as { code?: unknown }).code;
+  if (code !== undefined) out.code = code;
+  if (error.cause instanceof Error) out.cause = serializeError(error.cause);
+  return out;
+}

@@ -1,0 +1,109 @@
+import { ServerCredentials } from "@grpc/grpc-js";
+import type { Logger } from "winston";
+import type { Config } from "../config/config";
+import { ActiveDownloads } from "../download/active-downloads";
+import { createDownloadService } from "../download/download-service";
+import type { ServiceDeps } from "../download/service-deps";
+import { JobRegistry } from "../jobs/job-registry";
+import { createPrepareFile } from "../jobs/prepare-file";
+import { PreparedRecords } from "../jobs/prepared-records";
+import { ResilientObjectStore } from "../resilience/resilient-object-store";
+import { createObjectStore } from "../storage/create-object-store";
+import type { ObjectStore } from "../storage/object-store";
+import { ensureSampleFiles } from "../storage/sample-files";
+import { ApiKeys } from "./api-keys";
+import { createAuthInterceptor } from "./auth-interceptor";
+import { clientIdentity } from "./client-identity";
+import { createGrpcServer, HEALTH_SERVICES } from "./grpc-server";
+
+export interface StartOptions {
+  readonly logger: Logger;
+  /** Defaults to the configured driver; tests may hand in a wrapped store. */
+  readonly store?: ObjectStore;
+  /** For the simulated delay; uniform in [0, 1). */
+  readonly random?: () => number;
+  readonly onScan?: (fileId: number) => void;
+}
+
+export interface RunningServer {
+  readonly port: number;
+  readonly deps: ServiceDeps;
+  /** Graceful: NOT_SERVING, drain streams, force after the grace period. */
+  shutdown(): Promise<void>;
+}
+
+/** Builds every part from the configuration and starts serving. */
+export async function startServer(config: Config, options: StartOptions): Promise<RunningServer> {
+  const { logger } = options;
+  if (config.storage.driver === "fs" && config.seedSampleData && !options.store) {
+    const seeded = await ensureSampleFiles(config.storage.dataDir);
+    if (seeded.length > 0)
+      logger.info("created sample files", { file_ids: seeded, data_dir: config.storage.dataDir });
+  }
+  const store = new ResilientObjectStore(
+    options.store ?? createObjectStore(config.storage),
+    config.storagePolicy,
+  );
+  const records = new PreparedRecords(store, logger);
+  const prepare = createPrepareFile({
+    store,
+    delay: config.delay,
+    resumeAttempts: config.storagePolicy.readResumeAttempts,
+    random: options.random,
+    onScan: options.onScan,
+  });
+  const jobs = new JobRegistry({
+    prepare,
+    records,
+    maxConcurrentJobs: config.maxConcurrentJobs,
+    expectedProcessingMs: config.delay.enabled ? (config.delay.minMs + config.delay.maxMs) / 2 : 0,
+    logger,
+  });
+  const keys = new ApiKeys(config.apiKeys);
+  if (!keys.enabled) logger.warn("API_KEYS is empty: authentication is off");
+  const downloads = new ActiveDownloads(config.maxStreamsPerClient);
+  const deps: ServiceDeps = {
+    config,
+    store,
+    records,
+    jobs,
+    downloads,
+    logger,
+    clientId: (metadata, peer) =>
+      clientIdentity(metadata, peer, { authEnabled: keys.enabled, trustProxy: config.trustProxy }),
+  };
+  const { server, health } = createGrpcServer(createDownloadService(deps), [
+    createAuthInterceptor({ keys, reflectionRequiresKey: config.reflectionRequiresKey }),
+  ]);
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(
+      `${config.grpcHost}:${config.grpcPort}`,
+      ServerCredentials.createInsecure(),
+      (error, bound) => (error ? reject(error) : resolve(bound)),
+    ),
+  );
+  for (const name of HEALTH_SERVICES) health.setStatus(name, "SERVING");
+  logger.info("listening", { host: config.grpcHost, port, storage: config.storage.driver });
+
+  let stopping: Promise<void> | undefined;
+  const shutdown = async () => {
+    for (const name of HEALTH_SERVICES) health.setStatus(name, "NOT_SERVING");
+    downloads.startDraining();
+    // Stop accepting connections; sessions get GOAWAY, streams on them may finish.
+    server.tryShutdown(() => undefined);
+    logger.info("draining", { open_streams: downloads.size, grace_ms: config.shutdownGraceMs });
+    const grace = setTimeout(() => downloads.drainAll(), config.shutdownGraceMs);
+    await downloads.whenEmpty();
+    clearTimeout(grace);
+    jobs.close();
+    // Ends what is left, health Watch streams included, so the process can exit.
+    server.forceShutdown();
+    await store.close();
+    logger.info("stopped");
+  };
+  return {
+    port,
+    deps,
+    shutdown: () => (stopping ??= shutdown()),
+  };
+}
