@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import type { Logger } from "winston";
 import type { ObjectInfo } from "../storage/object-store";
 import { Job } from "./job";
@@ -31,7 +32,10 @@ export class JobRegistry {
   private running = 0;
   private readonly lifetime = new AbortController();
 
-  constructor(private readonly options: JobRegistryOptions) {}
+  constructor(private readonly options: JobRegistryOptions) {
+    // Every running job listens on this one signal.
+    setMaxListeners(0, this.lifetime.signal);
+  }
 
   /** Jobs queued or processing. */
   get size(): number {
@@ -48,7 +52,8 @@ export class JobRegistry {
     if (this.lifetime.signal.aborted) throw new Error("job registry is closed");
     const job = new Job(fileId, info, (j) => this.queuedEstimate(j));
     this.jobs.set(fileId, job);
-    void this.run(job);
+    // With a free slot the job starts processing before join returns, so its first status says so.
+    void this.run(job, this.tryAcquireSlot());
     return { job, joined: false };
   }
 
@@ -59,14 +64,16 @@ export class JobRegistry {
     this.waiting.length = 0;
   }
 
-  private async run(job: Job): Promise<void> {
+  private async run(job: Job, hasSlot: boolean): Promise<void> {
     const { logger } = this.options;
     const signal = this.lifetime.signal;
-    try {
-      await this.acquireSlot(job);
-    } catch (error) {
-      this.end(job, error);
-      return;
+    if (!hasSlot) {
+      try {
+        await this.waitForSlot(job);
+      } catch (error) {
+        this.end(job, error);
+        return;
+      }
     }
     logger.info("job started", { job_id: job.id, file_id: job.fileId, size_bytes: job.info.size });
     try {
@@ -91,11 +98,13 @@ export class JobRegistry {
     this.options.onJobEnd?.(job, "failed");
   }
 
-  private acquireSlot(job: Job): Promise<void> {
-    if (this.running < this.options.maxConcurrentJobs) {
-      this.running += 1;
-      return Promise.resolve();
-    }
+  private tryAcquireSlot(): boolean {
+    if (this.running >= this.options.maxConcurrentJobs) return false;
+    this.running += 1;
+    return true;
+  }
+
+  private waitForSlot(job: Job): Promise<void> {
     this.waiting.push(job);
     return new Promise<void>((resolve, reject) => {
       this.slotWaiters.set(job, () => {

@@ -70,10 +70,11 @@ export class ResilientObjectStore implements ObjectStore {
   private async call<T>(operation: StorageOperation, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const started = performance.now();
     try {
+      // A signal per call: without one cockatiel hangs every call's listener on one shared signal.
       const result = await this.policy.execute(({ signal, attempt }) => {
         if (attempt > 0) this.events.onRetry?.(operation);
         return fn(signal);
-      });
+      }, new AbortController().signal);
       this.events.onCall?.(operation, "ok", (performance.now() - started) / 1000);
       return result;
     } catch (error) {
