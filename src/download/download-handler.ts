@@ -85,7 +85,11 @@ export function createDownloadHandler(
       failStream(logger, call, reason);
     } finally {
       call.off("cancelled", onCancelled);
-      if (active) downloads.close(active);
+      // The stream counts as open until its status is handed on: shutdown waits for that.
+      if (active) {
+        await untilFinished(call);
+        downloads.close(active);
+      }
     }
   }
 
@@ -156,8 +160,10 @@ export function createDownloadHandler(
           logger.warn("storage read resumed", { file_id: args.fileId, offset, cause }),
       });
       for await (const data of rechunk(pieces, args.chunkSizeBytes)) {
-        await writer.write({ event: { $case: "chunk", value: { offset: active.nextOffset, data } } });
+        const offset = active.nextOffset;
+        // Counted once handed to the writer: a queued chunk still reaches the client if we drain.
         active.nextOffset += data.length;
+        await writer.write({ event: { $case: "chunk", value: { offset, data } } });
       }
     }
     await writer.write({
@@ -184,6 +190,17 @@ function byteRange(args: DownloadArgs, size: number): { offset: number; length: 
     );
   }
   return { offset: args.readOffset, length: args.readLimit > 0 ? args.readLimit : size - args.readOffset };
+}
+
+function untilFinished(call: Call): Promise<void> {
+  if (call.cancelled || call.writableFinished) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      call.off("finish", done).off("close", done).off("cancelled", done);
+      resolve();
+    };
+    call.once("finish", done).once("close", done).once("cancelled", done);
+  });
 }
 
 function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {

@@ -1,6 +1,5 @@
 import { Server, type ServerInterceptor, type ServiceDefinition } from "@grpc/grpc-js";
 import { ReflectionService } from "@grpc/reflection";
-import { HealthImplementation } from "grpc-health-check";
 import { tolerantDeserialize } from "../download/tolerant-deserialize";
 import {
   CheckFileRequest,
@@ -10,6 +9,7 @@ import {
   type DownloadServiceServer,
 } from "../gen/delineate/v1/download_service";
 import { loadReflectionDescriptors } from "./descriptors";
+import { HealthService } from "./health-service";
 
 export const SERVICE_NAME = "delineate.v1.DownloadService";
 /** Health answers for the whole server ("") and for the service by name. */
@@ -53,7 +53,7 @@ const downloadServiceDefinition = {
 
 export interface GrpcServerParts {
   readonly server: Server;
-  readonly health: HealthImplementation;
+  readonly health: HealthService;
 }
 
 export function createGrpcServer(
@@ -62,9 +62,7 @@ export function createGrpcServer(
 ): GrpcServerParts {
   const server = new Server({ ...SERVER_OPTIONS, interceptors: [...interceptors] });
   server.addService(downloadServiceDefinition, implementation);
-  const health = new HealthImplementation(
-    Object.fromEntries(HEALTH_SERVICES.map((name) => [name, "NOT_SERVING"])),
-  );
+  const health = new HealthService(HEALTH_SERVICES, "NOT_SERVING");
   health.addToServer(server);
   new ReflectionService(loadReflectionDescriptors()).addToServer(server);
   return { server, health };

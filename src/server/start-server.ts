@@ -16,6 +16,9 @@ import { createAuthInterceptor } from "./auth-interceptor";
 import { clientIdentity } from "./client-identity";
 import { createGrpcServer, HEALTH_SERVICES } from "./grpc-server";
 
+/** How long, at the end of a shutdown, open calls may take to deliver their last status. */
+const FINAL_MARGIN_MS = 2_000;
+
 export interface StartOptions {
   readonly logger: Logger;
   /** Defaults to the configured driver; tests may hand in a wrapped store. */
@@ -89,14 +92,16 @@ export async function startServer(config: Config, options: StartOptions): Promis
   const shutdown = async () => {
     for (const name of HEALTH_SERVICES) health.setStatus(name, "NOT_SERVING");
     downloads.startDraining();
-    // Stop accepting connections; sessions get GOAWAY, streams on them may finish.
-    server.tryShutdown(() => undefined);
+    // Stop listening at once; open sessions get GOAWAY and their streams may finish.
+    const closed = new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
     logger.info("draining", { open_streams: downloads.size, grace_ms: config.shutdownGraceMs });
     const grace = setTimeout(() => downloads.drainAll(), config.shutdownGraceMs);
-    await downloads.whenEmpty();
+    // After the grace, streams get a moment to deliver their DRAINING status, then go regardless.
+    await within(downloads.whenEmpty(), config.shutdownGraceMs + FINAL_MARGIN_MS);
     clearTimeout(grace);
     jobs.close();
-    // Ends what is left, health Watch streams included, so the process can exit.
+    health.endWatches();
+    await within(closed, FINAL_MARGIN_MS);
     server.forceShutdown();
     await store.close();
     logger.info("stopped");
@@ -106,4 +111,11 @@ export async function startServer(config: Config, options: StartOptions): Promis
     deps,
     shutdown: () => (stopping ??= shutdown()),
   };
+}
+
+/** Waits for `promise`, but no longer than `ms`; leaves no timer behind. */
+async function within(promise: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }

@@ -71,8 +71,8 @@ describe("backpressure", () => {
         "storage reads stopped while the client was not reading",
       );
       const ahead = readWhilePaused - received;
-      // In flight: ≤ 4 chunks of 256 KiB on our side, HTTP/2 windows (64 KiB default each side) and
-      // socket buffers, plus the fs stream's own read-ahead. Far below the 48 MiB file.
+      // In flight: ≤ 4 chunks of 256 KiB on our side, HTTP/2 windows, socket buffers, the fs stream's
+      // read-ahead, and the grpc-js client's own buffer of 16 messages (4 MiB). Far below the 48 MiB file.
       assert.ok(ahead < 8 * 1024 * 1024, `storage ran ${ahead} bytes ahead of the reader`);
       call.resume();
       const final = await done;
