@@ -132,7 +132,7 @@ describe("error codes (DESIGN.md §1 table)", () => {
     }
   });
 
-  it("UNAUTHENTICATED: no key, wrong key, two different keys; health needs none", async () => {
+  it("UNAUTHENTICATED: no key, wrong key, two different keys; auth before arguments", async () => {
     const both = withKey(KEY);
     both.set("x-api-key", "other-key");
     for (const metadata of [new Metadata(), withKey("wrong"), both, withKey("wrong", "x-api-key")]) {
