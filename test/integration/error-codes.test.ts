@@ -8,7 +8,7 @@ import {
   type PrepareFilesResponse,
   type DownloadServiceClient,
 } from "../../src/gen/delineate/v1/download_service";
-import { S3ObjectStore } from "../../src/storage/s3-object-store";
+import { s3Store } from "../support/s3-server";
 import { collectDownload, downloadRequest, statuses } from "../support/collect";
 import { makeFile, writeToDataDir } from "../support/files";
 import { trackSuiteResources } from "../support/no-leaks";
@@ -211,14 +211,7 @@ describe("UNAVAILABLE when storage is down", () => {
   let server: TestServer;
   before(async () => {
     // S3 on a loopback port nobody listens on: every call is refused (a real failure, not a mock).
-    const store = new S3ObjectStore({
-      endpoint: new URL("http://127.0.0.1:1"),
-      region: "us-east-1",
-      accessKeyId: "x",
-      secretAccessKey: "y",
-      bucket: "downloads",
-      forcePathStyle: true,
-    });
+    const store = s3Store("http://127.0.0.1:1");
     server = await startTestServer({ store, env: { STORAGE_BREAKER_THRESHOLD: "3" } });
   });
   after(async () => {

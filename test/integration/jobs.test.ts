@@ -6,11 +6,10 @@ import { describe, it } from "node:test";
 import { Metadata, status, type ClientReadableStream } from "@grpc/grpc-js";
 import { DownloadPhase, type DownloadResponse } from "../../src/gen/delineate/v1/download_service";
 import { fileKey } from "../../src/storage/keys";
-import { S3ObjectStore } from "../../src/storage/s3-object-store";
 import { collectDownload, downloadRequest, statuses } from "../support/collect";
 import { makeFile } from "../support/files";
 import { assertNoLeaks } from "../support/no-leaks";
-import { startS3, TEST_BUCKET, TEST_CREDENTIALS } from "../support/s3-server";
+import { s3Store, startS3 } from "../support/s3-server";
 import { startTestServer } from "../support/test-server";
 
 const FILE = makeFile(10_200, 512 * 1024);
@@ -189,13 +188,7 @@ describe("jobs", () => {
 
   it("serves the same stream through the s3 driver (s3rver on loopback)", async () => {
     const s3 = await startS3();
-    const store = new S3ObjectStore({
-      endpoint: new URL(s3.endpoint),
-      region: "us-east-1",
-      ...TEST_CREDENTIALS,
-      bucket: TEST_BUCKET,
-      forcePathStyle: true,
-    });
+    const store = s3Store(s3.endpoint);
     await store.put(fileKey(FILE.fileId), FILE.bytes, "application/zip");
     const server = await startTestServer({ store });
     try {

@@ -7,10 +7,9 @@ import { FsObjectStore } from "../../src/storage/fs-object-store";
 import { fileKey, preparedRecordKey } from "../../src/storage/keys";
 import type { ObjectStore } from "../../src/storage/object-store";
 import { readRange } from "../../src/storage/read-range";
-import { S3ObjectStore } from "../../src/storage/s3-object-store";
 import { makeFile } from "../support/files";
 import { trackSuiteResources } from "../support/no-leaks";
-import { startS3, TEST_BUCKET, TEST_CREDENTIALS, type RunningS3 } from "../support/s3-server";
+import { s3Store, startS3, type RunningS3 } from "../support/s3-server";
 
 const FILE = makeFile(10_100, 700_001);
 
@@ -95,13 +94,7 @@ storeContract("fs (temp directory)", async () => {
 
 storeContract("s3 (s3rver on loopback)", async () => {
   const s3: RunningS3 = await startS3();
-  const store = new S3ObjectStore({
-    endpoint: new URL(s3.endpoint),
-    region: "us-east-1",
-    ...TEST_CREDENTIALS,
-    bucket: TEST_BUCKET,
-    forcePathStyle: true,
-  });
+  const store = s3Store(s3.endpoint);
   return { store, cleanup: () => s3.close() };
 });
 

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import S3rver from "s3rver";
+import { S3ObjectStore } from "../../src/storage/s3-object-store";
 
 export const TEST_BUCKET = "downloads";
 export const TEST_CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } as const;
@@ -29,4 +30,15 @@ export async function startS3(): Promise<RunningS3> {
       await rm(directory, { recursive: true, force: true });
     },
   };
+}
+
+/** The s3 driver pointed at a test server (or at any loopback endpoint, e.g. a refused port). */
+export function s3Store(endpoint: string): S3ObjectStore {
+  return new S3ObjectStore({
+    endpoint: new URL(endpoint),
+    region: "us-east-1",
+    ...TEST_CREDENTIALS,
+    bucket: TEST_BUCKET,
+    forcePathStyle: true,
+  });
 }
