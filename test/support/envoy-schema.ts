@@ -23,6 +23,23 @@ const WRAPPERS: Record<string, string> = {
   ".google.protobuf.BytesValue": "bytes",
 };
 
+const BOUND =
+  /^\(validate\.rules\)\.(u?int32|u?int64|s?fixed(?:32|64)|double|float|duration)\.(gt|gte|lt|lte)(?:\.(seconds|nanos))?$/;
+
+/** The number a checked value stands for: itself, a wrapper's value, or a duration in seconds. */
+function numeric(value: unknown): number | undefined {
+  if (typeof value === "number") return value;
+  if (typeof value !== "object" || value === null) return undefined;
+  const v = value as { value?: unknown; seconds?: unknown; nanos?: unknown };
+  if (typeof v.value === "number") return v.value;
+  if (typeof v.seconds === "number" || typeof v.nanos === "number") {
+    return (
+      (typeof v.seconds === "number" ? v.seconds : 0) + (typeof v.nanos === "number" ? v.nanos : 0) / 1e9
+    );
+  }
+  return undefined;
+}
+
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 function isObject(value: unknown): value is Record<string, Json> {
@@ -167,9 +184,33 @@ export class EnvoySchema {
     if (typeof minLen === "number" && minLen > 0 && (typeof value !== "string" || value.length < minLen)) {
       errors.push(`${at}: must have at least ${minLen} character(s)`);
     }
+    this.bounds(o, value, at, errors);
     const minItems = o["(validate.rules).repeated.min_items"];
     if (typeof minItems === "number" && (!Array.isArray(value) || value.length < minItems)) {
       errors.push(`${at}: must have at least ${minItems} item(s)`);
+    }
+  }
+
+  /** Numeric and duration bounds (gt/gte/lt/lte), on plain numbers, wrappers and durations alike. */
+  private bounds(options: Record<string, unknown>, value: unknown, at: string, errors: string[]): void {
+    const n = numeric(value);
+    if (n === undefined) return;
+    const limits = new Map<string, number>();
+    for (const [key, bound] of Object.entries(options)) {
+      const m = BOUND.exec(key);
+      if (!m || typeof bound !== "number") continue;
+      const [, kind, op, unit] = m;
+      const scaled = kind === "duration" ? (unit === "nanos" ? bound / 1e9 : bound) : bound;
+      limits.set(op!, (limits.get(op!) ?? 0) + scaled);
+    }
+    const ok: Record<string, (limit: number) => boolean> = {
+      gt: (l) => n > l,
+      gte: (l) => n >= l,
+      lt: (l) => n < l,
+      lte: (l) => n <= l,
+    };
+    for (const [op, limit] of limits) {
+      if (!ok[op]!(limit)) errors.push(`${at}: ${n} must be ${op} ${limit}`);
     }
   }
 

@@ -280,6 +280,12 @@ describe("docker/compose.dev.yml and the Dockerfile", () => {
     assert.ok(envoy.volumes.includes("../envoy/envoy.yaml:/etc/envoy/envoy.yaml:ro"));
     assert.ok(envoy.volumes.includes("./certs:/etc/envoy/certs:ro"));
     assert.ok(envoy.ports.includes("127.0.0.1:8080:8080"));
+    // Published container ports are Envoy's listeners.
+    const listenerPorts = (parse(envoyYaml()) as Doc).static_resources.listeners.map(
+      (l: Doc) => l.address.socket_address.port_value,
+    );
+    const published = envoy.ports.map((p: string) => Number(p.split(":").at(-1)));
+    assert.deepEqual([...published].sort(), [...listenerPorts].sort());
     assert.ok(!envoy.ports.some((p: string) => p.endsWith(":9901")), "admin is never published");
   });
 

@@ -99,6 +99,21 @@ describe("envoy/envoy.yaml", () => {
       expect: /<HttpConnectionManager>\.stat_prefix: must have at least 1 character/,
       by: "schema",
     },
+    "a number outside its validated range": {
+      break: (doc) => (manager(doc).http_filters[2].typed_config.token_bucket.max_tokens = 0),
+      expect: /token_bucket\.max_tokens: 0 must be gt 0/,
+      by: "schema",
+    },
+    "a duration outside its validated range": {
+      break: (doc) => {
+        const cluster = doc.static_resources.clusters[0];
+        const options =
+          cluster.typed_extension_protocol_options["envoy.extensions.upstreams.http.v3.HttpProtocolOptions"];
+        options.explicit_http_config.http2_protocol_options.connection_keepalive.interval = "0.0001s";
+      },
+      expect: /connection_keepalive\.interval: 0\.0001 must be gte 0\.001/,
+      by: "schema",
+    },
     "the filter order swapped (cors before grpc_web)": {
       break: (doc) => {
         const filters = manager(doc).http_filters as Doc[];
