@@ -74,11 +74,22 @@ export class EnvoySchema {
 
   /** Every problem found, each prefixed with its path in the document; [] when valid. */
   validateBootstrap(document: unknown): string[] {
+    return this.encodeBootstrap(document).errors;
+  }
+
+  /** The document as Bootstrap wire bytes (every Any packed), or the problems that prevent it. */
+  encodeBootstrap(document: unknown): { errors: string[]; bytes: Uint8Array | undefined } {
     const errors: string[] = [];
     const type = this.root.lookupType(BOOTSTRAP);
     const normalized = this.message(type, document, "$", errors);
-    if (errors.length === 0) this.build(type, normalized, "$", errors);
-    return errors;
+    const bytes = errors.length === 0 ? this.build(type, normalized, "$", errors) : undefined;
+    return { errors, bytes };
+  }
+
+  /** Decodes wire bytes of a message type to a plain object (Any values stay packed). */
+  decode(typeName: string, bytes: Uint8Array): Record<string, unknown> {
+    const type = this.root.lookupType(typeName);
+    return type.toObject(type.decode(bytes), { longs: Number });
   }
 
   /** The message type an Any's `@type` URL names, loading its package's protos on demand. */

@@ -1,5 +1,5 @@
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment,
-   @typescript-eslint/no-unsafe-return, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-explicit-any
+   @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-explicit-any
    -- the broken variants edit untyped YAML in place, on purpose */
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -30,6 +30,22 @@ describe("envoy/envoy.yaml", () => {
 
   it("is a valid v3 Bootstrap, every typed_config resolved and verified", () => {
     assert.deepEqual(schema.validateBootstrap(load()), []);
+  });
+
+  it("encodes to Bootstrap wire bytes that decode back, typed_configs packed as their own messages", () => {
+    const { errors, bytes } = schema.encodeBootstrap(load());
+    assert.deepEqual(errors, []);
+    const bootstrap = schema.decode("envoy.config.bootstrap.v3.Bootstrap", bytes!) as Doc;
+    const any = bootstrap.static_resources.listeners[0].filter_chains[0].filters[0].typed_config;
+    const hcmType = schema.resolveTypeUrl(any.type_url)!;
+    const hcm = schema.decode(hcmType.fullName.slice(1), any.value) as Doc;
+    assert.deepEqual(
+      hcm.http_filters.map((f: Doc) => f.typed_config.type_url.split(".").at(-1)),
+      ["GrpcWeb", "Cors", "LocalRateLimit", "Router"],
+    );
+    const download = hcm.route_config.virtual_hosts[0].routes[0];
+    assert.equal(download.match.path, DOWNLOAD_PATH);
+    assert.deepEqual(download.route.idle_timeout, { seconds: 120, nanos: 0 });
   });
 
   it("uses the extension types it claims (each @type resolves to a message in Envoy's protos)", () => {
