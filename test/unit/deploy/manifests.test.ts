@@ -250,6 +250,11 @@ describe("docker/compose.dev.yml and the Dockerfile", () => {
       assert.ok(services[name], name);
     }
     assert.match(services["minio-init"]!.command.join(" "), /mc mb --ignore-existing local\/downloads/);
+    const mounts = (name: string) => (services[name]!.volumes as string[]).join(" ");
+    assert.match(mounts("prometheus"), /\.\/prometheus:\/etc\/prometheus:ro/);
+    assert.match(mounts("grafana"), /\.\/grafana\/provisioning:\/etc\/grafana\/provisioning:ro/);
+    assert.match(services.jaeger!.environment.COLLECTOR_OTLP_ENABLED, /true/);
+    assert.equal(services["api-1"]!.environment.OTEL_EXPORTER_OTLP_ENDPOINT, "http://jaeger:4318");
   });
 
   it("each API replica is a valid S3 configuration, answers to Envoy's upstream name and may drain", () => {
