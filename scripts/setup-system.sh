@@ -3,6 +3,7 @@
 set -euo pipefail
 need=()
 # (packages are added here as tests come to need them, e.g. prometheus, chromium)
+command -v openssl >/dev/null || need+=(openssl) # TLS tests: scripts/dev-certs.sh
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then SUDO=sudo; else SUDO=; fi
   $SUDO apt-get update -qq

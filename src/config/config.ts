@@ -1,5 +1,6 @@
 import { ConfigError } from "./config-error";
 import { EnvReader } from "./env-reader";
+import { readApiKeysFile, readTlsConfig, type TlsConfig } from "./security-config";
 
 export type StorageConfig =
   | { readonly driver: "fs"; readonly dataDir: string }
@@ -38,8 +39,10 @@ export interface Config {
   readonly chunkSizeBytes: number;
   readonly maxConcurrentJobs: number;
   readonly maxStreamsPerClient: number;
-  /** Empty = authentication off. */
+  /** Empty = authentication off. API_KEYS and API_KEYS_FILE merged. */
   readonly apiKeys: readonly string[];
+  /** Undefined = plaintext gRPC port. */
+  readonly tls?: TlsConfig;
   readonly shutdownGraceMs: number;
   readonly logLevel: string;
   readonly trustProxy: boolean;
@@ -99,7 +102,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     chunkSizeBytes: r.int("CHUNK_SIZE_BYTES", 256 * 1024, { min: MIN_CHUNK_SIZE, max: MAX_CHUNK_SIZE }),
     maxConcurrentJobs: r.int("MAX_CONCURRENT_JOBS", 64, { min: 1 }),
     maxStreamsPerClient: r.int("MAX_STREAMS_PER_CLIENT", 32, { min: 1 }),
-    apiKeys: r.list("API_KEYS"),
+    apiKeys: [...new Set([...r.list("API_KEYS"), ...readApiKeysFile(r)])],
+    tls: readTlsConfig(r),
     shutdownGraceMs: r.int("SHUTDOWN_GRACE_MS", 30_000, { min: 0 }),
     logLevel: r.oneOf("LOG_LEVEL", LOG_LEVELS, "info"),
     trustProxy: r.bool("TRUST_PROXY", false),

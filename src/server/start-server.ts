@@ -1,4 +1,3 @@
-import { ServerCredentials } from "@grpc/grpc-js";
 import type { Logger } from "winston";
 import type { Config } from "../config/config";
 import { ActiveDownloads } from "../download/active-downloads";
@@ -15,6 +14,7 @@ import { ApiKeys } from "./api-keys";
 import { createAuthInterceptor } from "./auth-interceptor";
 import { clientIdentity } from "./client-identity";
 import { createGrpcServer, HEALTH_SERVICES } from "./grpc-server";
+import { serverCredentials } from "./server-credentials";
 
 /** How long, at the end of a shutdown, open calls may take to deliver their last status. */
 const FINAL_MARGIN_MS = 2_000;
@@ -81,7 +81,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(
       `${config.grpcHost}:${config.grpcPort}`,
-      ServerCredentials.createInsecure(),
+      serverCredentials(config.tls),
       (error, bound) => (error ? reject(error) : resolve(bound)),
     ),
   );
