@@ -8,6 +8,7 @@ import type { PreparedRecord } from "../jobs/prepared-record";
 import { fileKey } from "../storage/keys";
 import type { ObjectInfo } from "../storage/object-store";
 import { readRange } from "../storage/read-range";
+import { PreparationFailedError, StorageUnavailableError } from "../storage/storage-errors";
 import type { ActiveDownload } from "./active-downloads";
 import { rechunk } from "./rechunk";
 import { failStream } from "./respond";
@@ -110,7 +111,11 @@ export function createDownloadHandler(
     const heartbeat = setInterval(sendStatus, config.heartbeatIntervalMs);
     const unsubscribe = job.onPhaseChange(sendStatus);
     try {
-      const record = await untilAborted(job.result, signal);
+      const record = await untilAborted(job.result, signal).catch((error: unknown) => {
+        throw error instanceof StorageUnavailableError && !signal.aborted
+          ? new PreparationFailedError(fileId, error)
+          : error;
+      });
       return { record, jobId: job.id, joined };
     } finally {
       clearInterval(heartbeat);
