@@ -100,7 +100,7 @@ function destroyIdleSockets(agent: http.Agent): void {
     const socket = create(...args);
     socket.once("timeout", () => socket.destroy(new Error("storage connection idle")));
     return socket;
-  }) as typeof agent.createConnection;
+  });
 }
 
 function isNotFound(error: unknown): boolean {
