@@ -22,6 +22,8 @@ export interface FaultProxy {
   setMode(mode: FaultMode): void;
   /** Connections accepted since start (each one a touch of storage). */
   readonly connections: number;
+  /** performance.now() of every accepted connection, in order. */
+  readonly connectionTimes: readonly number[];
   /** Resets done by the reset-after mode. */
   readonly resets: number;
   close(): Promise<void>;
@@ -39,6 +41,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
   const target = new URL(upstream);
   let mode: FaultMode = { kind: "pass" };
   let connections = 0;
+  const connectionTimes: number[] = [];
   let resets = 0;
   const sockets = new Set<net.Socket>();
   const timers = new Set<NodeJS.Timeout>();
@@ -52,6 +55,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
 
   const server = net.createServer((client) => {
     connections += 1;
+    connectionTimes.push(performance.now());
     track(client);
     if (mode.kind === "refuse") {
       client.resetAndDestroy();
@@ -137,6 +141,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     get connections() {
       return connections;
     },
+    connectionTimes,
     get resets() {
       return resets;
     },
