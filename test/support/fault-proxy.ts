@@ -24,6 +24,8 @@ export interface FaultProxy {
   readonly connections: number;
   /** performance.now() of every accepted connection, in order. */
   readonly connectionTimes: readonly number[];
+  /** Response bytes received from upstream (what storage served through this proxy). */
+  readonly responseBytes: number;
   /** Resets done by the reset-after mode. */
   readonly resets: number;
   close(): Promise<void>;
@@ -43,6 +45,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
   let connections = 0;
   const connectionTimes: number[] = [];
   let resets = 0;
+  let responseBytes = 0;
   const sockets = new Set<net.Socket>();
   const timers = new Set<NodeJS.Timeout>();
 
@@ -85,6 +88,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     from.on("data", (piece: Buffer) => {
       const now = mode;
       if (now.kind === "hang") return;
+      if (isResponse) responseBytes += piece.length;
       if (isResponse && now.kind === "reset-after" && (now.times === undefined || now.times > 0)) {
         if (carried + piece.length >= now.bytes) {
           const keep = piece.subarray(0, Math.max(0, now.bytes - carried));
@@ -142,6 +146,9 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
       return connections;
     },
     connectionTimes,
+    get responseBytes() {
+      return responseBytes;
+    },
     get resets() {
       return resets;
     },
