@@ -48,12 +48,13 @@ export function createDownloadHandler(
     try {
       const args = validateDownloadRequest(call.request, config.chunkSizeBytes);
       active = downloads.open(deps.clientId(call.metadata, call.getPeer()), controller);
-      const info = await store.stat(fileKey(args.fileId));
+      // A cancelled caller stops waiting on storage at once (the call itself ends by its timeout).
+      const info = await untilAborted(store.stat(fileKey(args.fileId)), controller.signal);
       if (!info) throw new NotFoundError(`file ${args.fileId} not found`);
       const range = byteRange(args, info.size);
       active.nextOffset = range.offset;
       const writer = new ResponseWriter(call, controller.signal, MAX_IN_FLIGHT);
-      const known = await records.find(args.fileId, info);
+      const known = await untilAborted(records.find(args.fileId, info), controller.signal);
       call.sendMetadata(new Metadata());
       const { record, jobId, joined } = known
         ? { record: known, jobId: "", joined: false }

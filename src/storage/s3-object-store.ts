@@ -96,11 +96,11 @@ export class S3ObjectStore implements ObjectStore {
 /** The agent only sets the idle timer; in-use sockets must be ended by us when it fires. */
 function destroyIdleSockets(agent: http.Agent): void {
   const create = agent.createConnection.bind(agent) as (...args: unknown[]) => Duplex;
-  agent.createConnection = ((...args: unknown[]) => {
+  agent.createConnection = (...args: unknown[]) => {
     const socket = create(...args);
     socket.once("timeout", () => socket.destroy(new Error("storage connection idle")));
     return socket;
-  });
+  };
 }
 
 function isNotFound(error: unknown): boolean {

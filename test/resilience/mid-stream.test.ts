@@ -48,6 +48,39 @@ describe("storage connection reset mid-stream", () => {
   });
 });
 
+describe("storage that stalls mid-stream", () => {
+  const resources = trackSuiteResources();
+  let lab: StorageLab;
+  before(async () => {
+    lab = await startStorageLab({ files: [SLOW_FILE], env: { DOWNLOAD_DELAY_ENABLED: "false" } });
+  });
+  after(async () => {
+    await lab.close();
+    await resources.assertClean();
+  });
+
+  it("drops the silent connection after the idle timeout and resumes once storage answers", async () => {
+    const proxy = lab.proxies[0]!;
+    proxy.setMode({ kind: "slow", bytesPerSecond: 4 * 1024 * 1024 });
+    let stalledAt = 0;
+    let connectionsAtStall = 0;
+    const result = await collectDownload(lab.server.client(), downloadRequest(SLOW_FILE.fileId), {
+      onMessage: (m) => {
+        if (m.event?.$case !== "chunk" || stalledAt > 0) return;
+        stalledAt = performance.now();
+        connectionsAtStall = proxy.connections;
+        proxy.setMode({ kind: "hang" });
+        // Longer than STORAGE_TIMEOUT_MS (600 ms): the open read goes silent and must be given up.
+        setTimeout(() => proxy.setMode({ kind: "pass" }), 1_000);
+      },
+    });
+    assert.equal(result.status.code, status.OK, result.status.details);
+    assert.equal(sha256(result.bytes), SLOW_FILE.sha256);
+    assert.ok(proxy.connections > connectionsAtStall, "the read was re-opened on a new connection");
+    assert.ok(performance.now() - stalledAt >= 1_000, "it waited out the stall");
+  });
+});
+
 describe("a job whose scan fails", () => {
   const resources = trackSuiteResources();
   const scans: number[] = [];

@@ -8,7 +8,7 @@ export type FaultMode =
   | { readonly kind: "pass" }
   /** Accept and reset at once (RST), like a port whose server died. */
   | { readonly kind: "refuse" }
-  /** Accept, read and discard, never answer. */
+  /** New connections: accept, read and discard, never answer. Open ones: stall (bytes held, not lost). */
   | { readonly kind: "hang" }
   /** Forward, but reset a connection once it has carried `bytes` of response; `times` resets, then pass. */
   | { readonly kind: "reset-after"; readonly bytes: number; readonly times?: number }
@@ -48,6 +48,8 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
   let responseBytes = 0;
   const sockets = new Set<net.Socket>();
   const timers = new Set<NodeJS.Timeout>();
+  /** Pieces stalled by "hang" on open connections, forwarded in order when the mode changes. */
+  const stalled: Array<() => void> = [];
 
   const track = (socket: net.Socket) => {
     sockets.add(socket);
@@ -85,9 +87,16 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     let carried = 0;
     let queued = 0;
     let sendAt = 0;
-    from.on("data", (piece: Buffer) => {
+    const onData = (piece: Buffer) => {
       const now = mode;
-      if (now.kind === "hang") return;
+      if (now.kind === "hang") {
+        from.pause();
+        stalled.push(() => {
+          if (!from.destroyed) from.resume();
+          onData(piece);
+        });
+        return;
+      }
       if (isResponse) responseBytes += piece.length;
       if (isResponse && now.kind === "reset-after" && (now.times === undefined || now.times > 0)) {
         if (carried + piece.length >= now.bytes) {
@@ -122,7 +131,8 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
         Math.max(0, sendAt - performance.now()),
       );
       timers.add(timer);
-    });
+    };
+    from.on("data", onData);
     to.on("drain", () => from.resume());
     from.on("end", () => {
       if (queued === 0) to.end();
@@ -155,8 +165,10 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     setMode(next) {
       mode = next;
       if (next.kind === "refuse") for (const socket of sockets) socket.resetAndDestroy();
+      if (next.kind !== "hang") for (const release of stalled.splice(0)) release();
     },
     async close() {
+      stalled.length = 0;
       for (const timer of timers) clearTimeout(timer);
       timers.clear();
       for (const socket of sockets) socket.destroy();
