@@ -78,13 +78,17 @@ describe("storage policies through the s3 driver, s3rver and the fault proxy", (
       "the 5th failure opened it; no retry against an open breaker",
     );
     const touched = proxy.connections;
+    const times: number[] = [];
     for (let i = 0; i < 10; i++) {
       const fast = await checkFile(client, FILE.fileId);
       assert.equal(fast.error?.code, status.UNAVAILABLE);
-      assert.ok(fast.ms < 250, `open breaker answered in ${fast.ms} ms`);
+      times.push(fast.ms);
       const wait = retryAfter(fast.error);
       assert.ok(wait > 0 && wait <= 1500, `retry-after-ms ${wait} points at the half-open time`);
     }
+    // The proof is the untouched storage; the median only has to be far below one 600 ms attempt.
+    const median = times.sort((a, b) => a - b)[5]!;
+    assert.ok(median < 150, `open breaker answered in ${median} ms (median)`);
     const download = await collectDownload(client, downloadRequest(FILE.fileId));
     assert.equal(download.status.code, status.UNAVAILABLE);
     assert.equal(proxy.connections, touched, "no connection reached storage while open");
