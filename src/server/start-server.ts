@@ -101,6 +101,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
   const shutdown = async () => {
     for (const name of HEALTH_SERVICES) health.setStatus(name, "NOT_SERVING");
     setStorageHealth = undefined;
+    health.setStatus(STORAGE_HEALTH_SERVICE, "NOT_SERVING");
     downloads.startDraining();
     // Stop listening at once; open sessions get GOAWAY and their streams may finish.
     const closed = new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
