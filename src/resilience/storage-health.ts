@@ -1,4 +1,5 @@
 import { CircuitState } from "cockatiel";
+import type { ServingStatus } from "../server/health-service";
 import type { StoragePolicyEvents } from "./resilient-object-store";
 
 /**
@@ -9,11 +10,9 @@ import type { StoragePolicyEvents } from "./resilient-object-store";
  */
 export const STORAGE_HEALTH_SERVICE = "delineate.v1.Storage";
 
-export type HealthStatus = "SERVING" | "NOT_SERVING";
-
 /** Feeds breaker state changes to a health status setter (bound once the server exists). */
 export function storageHealthEvents(
-  setStatus: () => ((status: HealthStatus) => void) | undefined,
+  setStatus: () => ((status: ServingStatus) => void) | undefined,
 ): Pick<StoragePolicyEvents, "onCircuitStateChange"> {
   return {
     onCircuitStateChange(state) {

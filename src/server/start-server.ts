@@ -8,7 +8,7 @@ import { JobRegistry } from "../jobs/job-registry";
 import { createPrepareFile } from "../jobs/prepare-file";
 import { PreparedRecords } from "../jobs/prepared-records";
 import { ResilientObjectStore } from "../resilience/resilient-object-store";
-import { STORAGE_HEALTH_SERVICE, storageHealthEvents, type HealthStatus } from "../resilience/storage-health";
+import { STORAGE_HEALTH_SERVICE, storageHealthEvents } from "../resilience/storage-health";
 import { createObjectStore } from "../storage/create-object-store";
 import type { ObjectStore } from "../storage/object-store";
 import { ensureSampleFiles } from "../storage/sample-files";
@@ -16,6 +16,7 @@ import { ApiKeys } from "./api-keys";
 import { createAuthInterceptor } from "./auth-interceptor";
 import { clientIdentity } from "./client-identity";
 import { createGrpcServer, HEALTH_SERVICES } from "./grpc-server";
+import type { ServingStatus } from "./health-service";
 import { serverCredentials } from "./server-credentials";
 
 /** How long, at the end of a shutdown, open calls may take to deliver their last status. */
@@ -45,7 +46,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
     if (seeded.length > 0)
       logger.info("created sample files", { file_ids: seeded, data_dir: config.storage.dataDir });
   }
-  let setStorageHealth: ((status: HealthStatus) => void) | undefined;
+  let setStorageHealth: ((status: ServingStatus) => void) | undefined;
   const store = new ResilientObjectStore(
     options.store ?? createObjectStore(config.storage, config.storagePolicy),
     config.storagePolicy,
