@@ -15,7 +15,7 @@ export interface ClientCancelsOptions {
   readonly seed: number;
 }
 
-type Stage = "before any message" | "while waiting" | "while sending" | "after the end";
+type Stage = "before any message" | "while waiting" | "while sending";
 
 /** A third of the cancels come within this many ms of the call (often before any answer). */
 const EARLY_CANCEL_MS = 20;
@@ -54,18 +54,25 @@ export async function clientCancelsDrill(options: ClientCancelsOptions): Promise
 
     const stages = new Map<Stage, number>();
     const codes = new Map<string, number>();
-    let next = 0;
+    // Calls whose cancel point fell after their end do not count: go on until `cancels` really cancelled.
+    let cancelled = 0;
+    let inFlight = 0;
+    let calls = 0;
     const worker = async () => {
-      while (next < options.cancels) {
-        next += 1;
+      while (cancelled + inFlight < options.cancels) {
+        inFlight += 1;
+        calls += 1;
         const file = files[Math.floor(random() * files.length)]!;
         const point =
           random() < 1 / 3
             ? { afterMs: random() * EARLY_CANCEL_MS }
             : { afterMessages: 1 + Math.floor(random() * MAX_MESSAGES_BEFORE_CANCEL) };
         const { stage, code } = await cancelAt(client, file, point);
-        stages.set(stage, (stages.get(stage) ?? 0) + 1);
+        inFlight -= 1;
         codes.set(status[code], (codes.get(status[code]) ?? 0) + 1);
+        if (code !== status.CANCELLED) continue;
+        cancelled += 1;
+        stages.set(stage, (stages.get(stage) ?? 0) + 1);
       }
     };
     await Promise.all(Array.from({ length: options.concurrency }, worker));
@@ -83,14 +90,20 @@ export async function clientCancelsDrill(options: ClientCancelsOptions): Promise
     if (afterOk) bytesVerified += after.bytes.length;
 
     const leaks = describeCounts(excess);
-    const pass = jobsLeft === 0 && streamsLeft === 0 && leaks === "none" && afterOk && bytesVerified > 0;
+    const pass =
+      cancelled >= options.cancels &&
+      jobsLeft === 0 &&
+      streamsLeft === 0 &&
+      leaks === "none" &&
+      afterOk &&
+      bytesVerified > 0;
     const stageText = [...stages].map(([stage, n]) => `${n} ${stage}`).join(", ");
     const codeText = [...codes].map(([code, n]) => `${code} ${n}`).join(", ");
     return {
       drill: `${options.cancels.toLocaleString("en-US")} client cancels at random points`,
       expected: "no leaked streams, sockets, file handles or timers; job registry back to empty",
       observed:
-        `cancelled ${stageText} (${codeText}); afterwards: ${streamsLeft} open streams, ${jobsLeft} jobs, ` +
+        `${calls} calls, ${cancelled} cancelled: ${stageText} (codes: ${codeText}); afterwards: ${streamsLeft} open streams, ${jobsLeft} jobs, ` +
         `handles above baseline: ${leaks}; next download ${afterOk ? "ok" : "FAILED"}`,
       bytesVerified,
       pass,
@@ -112,7 +125,6 @@ function cancelAt(
     call.on("data", (message: DownloadResponse) => {
       if (message.event?.$case === "status" && stage === "before any message") stage = "while waiting";
       if (message.event?.$case === "metadata") stage = "while sending";
-      if (message.event?.$case === "complete") stage = "after the end";
       received += 1;
       if ("afterMessages" in point && received === point.afterMessages) call.cancel();
     });
