@@ -24,6 +24,8 @@ export interface StoragePolicyConfig {
   readonly breakerHalfOpenAfterMs: number;
   /** How often a broken read is re-opened at the next offset before the stream fails. */
   readonly readResumeAttempts: number;
+  /** With several S3 endpoints: how often one marked down is pinged to bring it back. */
+  readonly failoverProbeIntervalMs: number;
 }
 
 export interface Config {
@@ -96,6 +98,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       breakerThreshold: r.int("STORAGE_BREAKER_THRESHOLD", 5, { min: 1 }),
       breakerHalfOpenAfterMs: r.int("STORAGE_BREAKER_HALF_OPEN_AFTER_MS", 30_000, { min: 1 }),
       readResumeAttempts: r.int("STORAGE_READ_RESUME_ATTEMPTS", 3, { min: 0 }),
+      failoverProbeIntervalMs: r.int("STORAGE_FAILOVER_PROBE_MS", 5_000, { min: 10 }),
     },
     delay,
     heartbeatIntervalMs: r.int("HEARTBEAT_INTERVAL_MS", 5_000, { min: 10 }),

@@ -8,6 +8,7 @@ import type { PreparedRecord } from "../jobs/prepared-record";
 import { fileKey } from "../storage/keys";
 import type { ObjectInfo } from "../storage/object-store";
 import { readRange } from "../storage/read-range";
+import { PreparationFailedError, StorageUnavailableError } from "../storage/storage-errors";
 import type { ActiveDownload } from "./active-downloads";
 import { rechunk } from "./rechunk";
 import { failStream } from "./respond";
@@ -47,12 +48,13 @@ export function createDownloadHandler(
     try {
       const args = validateDownloadRequest(call.request, config.chunkSizeBytes);
       active = downloads.open(deps.clientId(call.metadata, call.getPeer()), controller);
-      const info = await store.stat(fileKey(args.fileId));
+      // A cancelled caller stops waiting on storage at once (the call itself ends by its timeout).
+      const info = await untilAborted(store.stat(fileKey(args.fileId)), controller.signal);
       if (!info) throw new NotFoundError(`file ${args.fileId} not found`);
       const range = byteRange(args, info.size);
       active.nextOffset = range.offset;
       const writer = new ResponseWriter(call, controller.signal, MAX_IN_FLIGHT);
-      const known = await records.find(args.fileId, info);
+      const known = await untilAborted(records.find(args.fileId, info), controller.signal);
       call.sendMetadata(new Metadata());
       const { record, jobId, joined } = known
         ? { record: known, jobId: "", joined: false }
@@ -110,7 +112,11 @@ export function createDownloadHandler(
     const heartbeat = setInterval(sendStatus, config.heartbeatIntervalMs);
     const unsubscribe = job.onPhaseChange(sendStatus);
     try {
-      const record = await untilAborted(job.result, signal);
+      const record = await untilAborted(job.result, signal).catch((error: unknown) => {
+        throw error instanceof StorageUnavailableError && !signal.aborted
+          ? new PreparationFailedError(fileId, error)
+          : error;
+      });
       return { record, jobId: job.id, joined };
     } finally {
       clearInterval(heartbeat);

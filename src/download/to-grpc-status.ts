@@ -34,8 +34,7 @@ export function toGrpcStatus(error: unknown): MappedStatus {
   const metadata = new Metadata();
   if (error instanceof UnavailableError || error instanceof StorageUnavailableError) {
     metadata.set(RETRY_AFTER_TRAILER, String(Math.max(0, Math.round(error.retryAfterMs))));
-    const details =
-      error instanceof StorageUnavailableError ? "storage unavailable, retry later" : error.message;
+    const details = error instanceof StorageUnavailableError ? error.clientMessage : error.message;
     return { code: status.UNAVAILABLE, details, metadata, expected: true };
   }
   for (const [type, code] of CODES) {

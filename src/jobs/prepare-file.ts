@@ -31,10 +31,22 @@ export function createPrepareFile(deps: PrepareFileDeps): PrepareFile {
     const { min, max } = { min: deps.delay.minMs, max: deps.delay.maxMs };
     const delayMs = deps.delay.enabled ? Math.round(min + random() * (max - min)) : 0;
     job.startProcessing(delayMs);
-    const [sha256] = await Promise.all([
-      scan(job, signal),
-      delayMs > 0 ? sleep(delayMs, undefined, { signal }) : undefined,
-    ]);
+    // If one half fails, the other is stopped too (no delay timer or storage read left running).
+    const both = new AbortController();
+    const stop = () => both.abort(signal.reason);
+    signal.addEventListener("abort", stop, { once: true });
+    let sha256: string;
+    try {
+      [sha256] = await Promise.all([
+        scan(job, both.signal),
+        delayMs > 0 ? sleep(delayMs, undefined, { signal: both.signal }) : undefined,
+      ]);
+    } catch (error) {
+      both.abort(error);
+      throw error;
+    } finally {
+      signal.removeEventListener("abort", stop);
+    }
     return {
       fileId: job.fileId,
       sizeBytes: job.info.size,

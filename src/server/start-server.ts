@@ -1,3 +1,4 @@
+import { CircuitState } from "cockatiel";
 import type { Logger } from "winston";
 import type { Config } from "../config/config";
 import { ActiveDownloads } from "../download/active-downloads";
@@ -7,6 +8,7 @@ import { JobRegistry } from "../jobs/job-registry";
 import { createPrepareFile } from "../jobs/prepare-file";
 import { PreparedRecords } from "../jobs/prepared-records";
 import { ResilientObjectStore } from "../resilience/resilient-object-store";
+import { STORAGE_HEALTH_SERVICE, storageHealthEvents } from "../resilience/storage-health";
 import { createObjectStore } from "../storage/create-object-store";
 import type { ObjectStore } from "../storage/object-store";
 import { ensureSampleFiles } from "../storage/sample-files";
@@ -14,6 +16,7 @@ import { ApiKeys } from "./api-keys";
 import { createAuthInterceptor } from "./auth-interceptor";
 import { clientIdentity } from "./client-identity";
 import { createGrpcServer, HEALTH_SERVICES } from "./grpc-server";
+import type { ServingStatus } from "./health-service";
 import { serverCredentials } from "./server-credentials";
 
 /** How long, at the end of a shutdown, open calls may take to deliver their last status. */
@@ -43,9 +46,11 @@ export async function startServer(config: Config, options: StartOptions): Promis
     if (seeded.length > 0)
       logger.info("created sample files", { file_ids: seeded, data_dir: config.storage.dataDir });
   }
+  let setStorageHealth: ((status: ServingStatus) => void) | undefined;
   const store = new ResilientObjectStore(
-    options.store ?? createObjectStore(config.storage),
+    options.store ?? createObjectStore(config.storage, config.storagePolicy),
     config.storagePolicy,
+    storageHealthEvents(() => setStorageHealth),
   );
   const records = new PreparedRecords(store, logger);
   const prepare = createPrepareFile({
@@ -86,11 +91,18 @@ export async function startServer(config: Config, options: StartOptions): Promis
     ),
   );
   for (const name of HEALTH_SERVICES) health.setStatus(name, "SERVING");
+  health.setStatus(
+    STORAGE_HEALTH_SERVICE,
+    store.circuitState === CircuitState.Open ? "NOT_SERVING" : "SERVING",
+  );
+  setStorageHealth = (status) => health.setStatus(STORAGE_HEALTH_SERVICE, status);
   logger.info("listening", { host: config.grpcHost, port, storage: config.storage.driver });
 
   let stopping: Promise<void> | undefined;
   const shutdown = async () => {
     for (const name of HEALTH_SERVICES) health.setStatus(name, "NOT_SERVING");
+    setStorageHealth = undefined;
+    health.setStatus(STORAGE_HEALTH_SERVICE, "NOT_SERVING");
     downloads.startDraining();
     // Stop listening at once; open sessions get GOAWAY and their streams may finish.
     const closed = new Promise<void>((resolve) => server.tryShutdown(() => resolve()));

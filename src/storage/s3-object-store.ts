@@ -1,6 +1,6 @@
 import http from "node:http";
 import https from "node:https";
-import type { Readable } from "node:stream";
+import type { Duplex, Readable } from "node:stream";
 import { Client } from "minio";
 import type { ByteRange, ObjectInfo, ObjectStore } from "./object-store";
 
@@ -11,6 +11,11 @@ export interface S3ObjectStoreOptions {
   readonly secretAccessKey: string;
   readonly bucket: string;
   readonly forcePathStyle: boolean;
+  /**
+   * A socket with no traffic for this long is destroyed. The client library takes no abort
+   * signal, so this is what ends a request to a storage that accepted and then went silent.
+   */
+  readonly socketIdleTimeoutMs?: number;
 }
 
 const NOT_FOUND_CODES = new Set(["NotFound", "NoSuchKey", "NoSuchBucket"]);
@@ -24,7 +29,9 @@ export class S3ObjectStore implements ObjectStore {
   constructor(private readonly options: S3ObjectStoreOptions) {
     const secure = options.endpoint.protocol === "https:";
     // Keep-alive: a download is several requests (stat, record, ranged GET); reuse sockets.
-    this.agent = secure ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
+    const agentOptions = { keepAlive: true, timeout: options.socketIdleTimeoutMs };
+    this.agent = secure ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
+    if (options.socketIdleTimeoutMs !== undefined) destroyIdleSockets(this.agent);
     this.client = new Client({
       endPoint: options.endpoint.hostname.replace(/^\[(.*)\]$/, "$1"),
       port: options.endpoint.port === "" ? undefined : Number(options.endpoint.port),
@@ -84,6 +91,16 @@ export class S3ObjectStore implements ObjectStore {
     this.agent.destroy();
     return Promise.resolve();
   }
+}
+
+/** The agent only sets the idle timer; in-use sockets must be ended by us when it fires. */
+function destroyIdleSockets(agent: http.Agent): void {
+  const create = agent.createConnection.bind(agent) as (...args: unknown[]) => Duplex;
+  agent.createConnection = (...args: unknown[]) => {
+    const socket = create(...args);
+    socket.once("timeout", () => socket.destroy(new Error("storage connection idle")));
+    return socket;
+  };
 }
 
 function isNotFound(error: unknown): boolean {

@@ -1,5 +1,8 @@
 /** Storage could not answer (after retries, or with the breaker open). */
 export class StorageUnavailableError extends Error {
+  /** What a client is told (the message itself may name internals and is only logged). */
+  readonly clientMessage: string = "storage unavailable, retry later";
+
   constructor(
     message: string,
     /** A hint for callers: when a retry has a chance. */
@@ -8,5 +11,16 @@ export class StorageUnavailableError extends Error {
   ) {
     super(message, options);
     this.name = "StorageUnavailableError";
+  }
+}
+
+/** A file's preparation failed on storage: its waiters are told so, and a retry starts a new job. */
+export class PreparationFailedError extends StorageUnavailableError {
+  override readonly clientMessage: string;
+
+  constructor(fileId: number, cause: StorageUnavailableError) {
+    super(`preparing file ${fileId} failed: ${cause.message}`, cause.retryAfterMs, { cause });
+    this.name = "PreparationFailedError";
+    this.clientMessage = `preparing file ${fileId} failed: storage unavailable; retry to start a new preparation`;
   }
 }
