@@ -1,4 +1,4 @@
-import type { ServiceError } from "@grpc/grpc-js";
+import { status, type ServiceError } from "@grpc/grpc-js";
 
 /** A downloadFile failure; `code` is the gRPC status of the last attempt when there was one. */
 export class DownloadError extends Error {
@@ -13,7 +13,8 @@ export class DownloadError extends Error {
   }
 
   static fromService(fileId: number, error: ServiceError, attempts: number): DownloadError {
-    const message = `file ${fileId}: ${error.details || error.message} (after ${attempts} attempt${attempts === 1 ? "" : "s"})`;
+    const plural = attempts === 1 ? "" : "s";
+    const message = `${status[error.code] ?? error.code}: ${error.details || error.message} (after ${attempts} attempt${plural})`;
     return new DownloadError(message, fileId, error.code, { cause: error });
   }
 }
