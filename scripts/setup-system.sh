@@ -3,6 +3,8 @@
 set -euo pipefail
 need=()
 # (packages are added here as tests come to need them, e.g. prometheus, chromium)
+# chromium: the browser test (test/clients/web-page.test.ts) drives it headless with playwright-core.
+[ -x /usr/bin/chromium ] || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then SUDO=sudo; else SUDO=; fi
   $SUDO apt-get update -qq
