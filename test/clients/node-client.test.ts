@@ -127,6 +127,26 @@ describe("Node client", () => {
     assert.equal(existsSync(`${target}.part`), false);
   });
 
+  it("finishes a .part that already holds every byte (a run stopped just before the rename)", async () => {
+    const target = path.join(dir, "whole.zip");
+    await writeFile(`${target}.part`, SMALL.bytes);
+    await writeFile(
+      `${target}.part.json`,
+      JSON.stringify({ fileId: SMALL.fileId, sizeBytes: SMALL.bytes.length, sha256: SMALL.sha256 }),
+    );
+    const client = new DelineateClient(server.address);
+    const events: DownloadEvent[] = [];
+    try {
+      const result = await client.downloadFile(SMALL.fileId, target, { onEvent: (e) => events.push(e) });
+      assert.equal(result.sha256, SMALL.sha256);
+    } finally {
+      client.close();
+    }
+    const meta = events.find((e) => e.type === "metadata");
+    assert.equal(meta?.type === "metadata" && meta.readOffset, SMALL.bytes.length);
+    assert.ok((await readFile(target)).equals(SMALL.bytes));
+  });
+
   it("starts over when the held bytes belong to another version of the file (if_sha256)", async () => {
     const target = path.join(dir, "changed.zip");
     await writeFile(`${target}.part`, BIG.bytes.subarray(0, 4096));

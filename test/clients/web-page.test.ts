@@ -4,6 +4,7 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
+import { DownloadRequest } from "../../src/gen/delineate/v1/download_service";
 import { makeFile, sha256 } from "../support/files";
 import { startGrpcWebProxy, type GrpcWebProxy } from "../support/grpc-web-proxy";
 import { launchChromium, type HeadlessChromium } from "../support/headless-chromium";
@@ -23,9 +24,9 @@ describe("browser page over gRPC-Web (headless Chromium)", () => {
   let proxy: GrpcWebProxy;
   let browser: HeadlessChromium;
   before(async () => {
-    // `npm test` builds the page (npm run build:web); build it here too when run on its own.
-    if (!existsSync(path.join(PAGE_DIR, "page.js")))
-      execFileSync(process.execPath, [path.join(ROOT, "scripts", "build-web.mjs")], { stdio: "ignore" });
+    // `npm test` builds the page (npm run build:web); build again so a run on its own never tests a stale page.
+    execFileSync(process.execPath, [path.join(ROOT, "scripts", "build-web.mjs")], { stdio: "ignore" });
+    assert.ok(existsSync(path.join(PAGE_DIR, "page.js")));
     server = await startTestServer({
       files: [FILE],
       // Long enough for the page to show processing with a few heartbeats.
@@ -64,7 +65,14 @@ describe("browser page over gRPC-Web (headless Chromium)", () => {
       assert.equal(phases.at(-1), "verified");
       assert.match((await page.textContent("#result")) ?? "", new RegExp(`sha256 ${FILE.sha256}`));
       assert.equal(proxy.broken, 1);
-      assert.ok(proxy.calls.filter((c) => c.endsWith("/Download")).length >= 2);
+      // The resume asked for the bytes after those held, guarded by the sha256: never the same request.
+      const requests = proxy.calls
+        .filter((c) => c.method.endsWith("/Download"))
+        .map((c) => DownloadRequest.decode(c.body.subarray(5)));
+      assert.ok(requests.length >= 2);
+      assert.deepEqual([requests[0]!.readOffset, requests[0]!.ifSha256], [0, ""]);
+      assert.ok(requests[1]!.readOffset > 0, `resumed at ${requests[1]!.readOffset}`);
+      assert.equal(requests[1]!.ifSha256, FILE.sha256);
 
       await mkdir(path.dirname(SCREENSHOT), { recursive: true });
       await page.screenshot({ path: SCREENSHOT });

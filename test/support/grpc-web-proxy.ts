@@ -17,8 +17,8 @@ export interface GrpcWebProxyOptions {
 
 export interface GrpcWebProxy {
   readonly url: string;
-  /** Requests forwarded, by gRPC method path. */
-  readonly calls: string[];
+  /** Requests forwarded: the gRPC method path and the request body (gRPC-Web frames) as received. */
+  readonly calls: { readonly method: string; readonly body: Buffer }[];
   /** Download responses broken off by the fault injection. */
   readonly broken: number;
   close(): Promise<void>;
@@ -42,7 +42,7 @@ const CONTENT_TYPES: Record<string, string> = {
  * edge config has it (grpc-status and grpc-message exposed).
  */
 export async function startGrpcWebProxy(options: GrpcWebProxyOptions): Promise<GrpcWebProxy> {
-  const calls: string[] = [];
+  const calls: { method: string; body: Buffer }[] = [];
   let broken = 0;
   let session: http2.ClientHttp2Session | undefined;
   const connect = (): http2.ClientHttp2Session => {
@@ -82,7 +82,6 @@ export async function startGrpcWebProxy(options: GrpcWebProxyOptions): Promise<G
       return;
     }
     const method = (req.url ?? "").split("?")[0]!;
-    calls.push(method);
     forward(method, req, res);
   });
 
@@ -107,6 +106,10 @@ export async function startGrpcWebProxy(options: GrpcWebProxyOptions): Promise<G
         : undefined;
     let sent = 0;
     let finished = false;
+    const call = { method, body: Buffer.alloc(0) };
+    calls.push(call);
+    // Requests are one small message: keep a copy for the tests while passing it on.
+    req.on("data", (data: Buffer) => (call.body = Buffer.concat([call.body, data])));
     req.pipe(upstream);
     // The browser went away (or aborted the fetch): cancel the gRPC call.
     res.on("close", () => {

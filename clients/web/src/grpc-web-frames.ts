@@ -20,6 +20,8 @@ export async function* readGrpcWebFrames(body: ReadableStream<Uint8Array>): Asyn
 
   /** Takes exactly n bytes from the pending chunks, copying only when a frame spans chunks. */
   const take = (n: number): Uint8Array => {
+    // An empty message (all fields default) is a frame with length 0.
+    if (n === 0) return new Uint8Array(0);
     const first = pending[0]!;
     if (first.length >= n) {
       pending[0] = first.subarray(n);
