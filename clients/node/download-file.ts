@@ -210,7 +210,7 @@ class DownloadRun {
       return {
         reason: grpcStatus[error.code] ?? String(error.code),
         detail: error.details,
-        retryable: isRetryable(error),
+        retryable: isRetryable(error, this.options.signal?.aborted === true),
         retryAfterMs: retryAfterMs(error),
         error,
       };

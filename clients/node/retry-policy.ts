@@ -22,7 +22,7 @@ export const DEFAULT_RETRY: ResolvedRetryOptions = {
  * file did not": anything else (NOT_FOUND, INVALID_ARGUMENT, OUT_OF_RANGE, UNAUTHENTICATED,
  * RESOURCE_EXHAUSTED from our own stream cap) would fail the same way again.
  */
-export function isRetryable(error: ServiceError): boolean {
+export function isRetryable(error: ServiceError, cancelledHere = false): boolean {
   switch (error.code) {
     // UNAVAILABLE: connection lost, server draining, storage briefly down (retry-after-ms says when).
     // DEADLINE_EXCEEDED: a per-attempt deadline; the job keeps running and a new call reattaches to it.
@@ -33,6 +33,10 @@ export function isRetryable(error: ServiceError): boolean {
     // a real server bug is INTERNAL without that marker and is not retried.
     case status.INTERNAL:
       return /RST_STREAM|Connection dropped|ECONNRESET/i.test(error.details);
+    // A cancel this client did not ask for is the peer resetting the stream (RST_STREAM CANCEL), as a
+    // server does to the streams left at the end of a forced shutdown.
+    case status.CANCELLED:
+      return !cancelledHere;
     default:
       return false;
   }

@@ -93,6 +93,67 @@ describe("Node client", () => {
     );
   });
 
+  it("resumes on a restarted server after the old one drained the stream", async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), "delineate-restart-"));
+    const file = makeFile(20_003, 4 * 1024 * 1024);
+    // Grace 0: a stream still sending when shutdown starts gets DRAINING and UNAVAILABLE at once.
+    const env = { SHUTDOWN_GRACE_MS: "0" };
+    const first = await startTestServer({ files: [file], dataDir, env });
+    let second: TestServer | undefined;
+    let restart: Promise<void> | undefined;
+    const proxy = await startCuttingProxy({ target: first.address, cutAfterBytes: [] });
+    // A small receive window and a slow consumer keep the stream open while the server shuts down.
+    const client = new DelineateClient(proxy.address, {
+      channelOptions: { "grpc-node.flow_control_window": 64 * 1024 },
+    });
+    const received: Buffer[] = [];
+    const slow = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        received.push(chunk);
+        setTimeout(done, 5);
+      },
+    });
+    const events: DownloadEvent[] = [];
+    try {
+      const result = await client.downloadFile(file.fileId, slow, {
+        chunkSizeBytes: 64 * 1024,
+        retry: FAST_RETRY,
+        onEvent: (e) => {
+          events.push(e);
+          if (e.type === "progress" && e.bytes >= 1024 * 1024 && !restart) {
+            restart = (async () => {
+              await first.close();
+              second = await startTestServer({ dataDir, env });
+              proxy.setTarget(second.address);
+            })();
+          }
+        },
+      });
+      assert.equal(result.sha256, file.sha256);
+      assert.ok(restart, "the server was never restarted mid-transfer");
+    } finally {
+      client.close();
+      await restart;
+      await second?.close();
+      await proxy.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+    assert.ok(Buffer.concat(received).equals(file.bytes));
+    // A stream held back by flow control cannot get its DRAINING message out before the forced end, so
+    // the client sees either DRAINING + UNAVAILABLE or the server's RST_STREAM (CANCELLED); both resume.
+    const retry = events.find((e) => e.type === "retry");
+    assert.ok(
+      retry?.type === "retry" && ["UNAVAILABLE", "CANCELLED"].includes(retry.reason),
+      JSON.stringify(retry),
+    );
+    const offsets = events.flatMap((e) => (e.type === "metadata" ? [e.readOffset] : []));
+    assert.equal(offsets[0], 0);
+    assert.ok(
+      offsets.slice(1).every((o) => o >= 1024 * 1024),
+      `offsets ${offsets.join(",")}`,
+    );
+  });
+
   it("resumes from the .part file of an earlier process, re-hashing what it holds", async () => {
     const target = path.join(dir, "restart.zip");
     // "Process" one: stops itself after the first mebibyte has reached the disk.

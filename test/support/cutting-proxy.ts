@@ -18,6 +18,8 @@ export interface CuttingProxy {
   readonly connections: number;
   /** Connections cut (or stalled) so far. */
   readonly cuts: number;
+  /** New connections go to this server from now on (a restarted server on another port). */
+  setTarget(target: string): void;
   close(): Promise<void>;
 }
 
@@ -26,7 +28,7 @@ export interface CuttingProxy {
  * silent) after a byte count, like a load balancer or a NAT dropping a long download.
  */
 export async function startCuttingProxy(options: CuttingProxyOptions): Promise<CuttingProxy> {
-  const [host, port] = splitAddress(options.target);
+  let [host, port] = splitAddress(options.target);
   const sockets = new Set<net.Socket>();
   let connections = 0;
   let cuts = 0;
@@ -73,6 +75,9 @@ export async function startCuttingProxy(options: CuttingProxyOptions): Promise<C
     },
     get cuts() {
       return cuts;
+    },
+    setTarget(target: string) {
+      [host, port] = splitAddress(target);
     },
     async close() {
       for (const socket of sockets) socket.destroy();

@@ -15,6 +15,9 @@ describe("client retry policy", () => {
     assert.equal(isRetryable(serviceError(status.DEADLINE_EXCEEDED)), true);
     assert.equal(isRetryable(serviceError(status.INTERNAL, "Received RST_STREAM with code 2")), true);
     assert.equal(isRetryable(serviceError(status.INTERNAL, "internal error")), false);
+    // A reset by the server is resumed; a cancel this client made is not.
+    assert.equal(isRetryable(serviceError(status.CANCELLED, "Call cancelled")), true);
+    assert.equal(isRetryable(serviceError(status.CANCELLED, "Cancelled on client"), true), false);
     for (const code of [
       status.NOT_FOUND,
       status.INVALID_ARGUMENT,
@@ -22,7 +25,6 @@ describe("client retry policy", () => {
       status.UNAUTHENTICATED,
       status.RESOURCE_EXHAUSTED,
       status.FAILED_PRECONDITION,
-      status.CANCELLED,
     ])
       assert.equal(isRetryable(serviceError(code)), false, status[code]);
   });
