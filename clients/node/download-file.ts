@@ -113,6 +113,7 @@ class DownloadRun {
     let failuresInARow = 0;
     let restartedForNewVersion = false;
     for (;;) {
+      this.options.signal?.throwIfAborted();
       attempts++;
       this.progressed = false;
       const failure = await this.attempt(sink);
@@ -217,6 +218,8 @@ class DownloadRun {
     } finally {
       disarm();
       this.options.signal?.removeEventListener("abort", onAbort);
+      // Ends the call when we stop early (e.g. a failed disk write); a no-op once it has a status.
+      call.cancel();
     }
     if (!this.completeSha256 || sink.offset !== this.sizeBytes) {
       // An OK status without the completion record: treat like a drop and resume.
