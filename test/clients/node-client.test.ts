@@ -110,7 +110,7 @@ describe("Node client", () => {
     const slow = new Writable({
       write(chunk: Buffer, _encoding, done) {
         received.push(chunk);
-        setTimeout(done, 5);
+        setTimeout(done, 20);
       },
     });
     const events: DownloadEvent[] = [];
