@@ -2,8 +2,10 @@
 # Debian packages the tests use; installed only when missing.
 set -euo pipefail
 need=()
-# (packages are added here as tests come to need them, e.g. prometheus, chromium)
+# One line per package, with the test that needs it.
 command -v openssl >/dev/null || need+=(openssl) # TLS tests: scripts/dev-certs.sh
+# chromium: the browser test (test/clients/web-page.test.ts) drives it headless with playwright-core.
+[ -x /usr/bin/chromium ] || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then SUDO=sudo; else SUDO=; fi
   $SUDO apt-get update -qq

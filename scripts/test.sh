@@ -30,6 +30,7 @@ npx prettier --check .
 step "typecheck and build"
 rm -rf dist
 npx tsc -p .
+npm run build:web
 
 step "tests"
 # One file at a time: 2 cores, and several tests time heartbeats.

@@ -18,5 +18,7 @@ export function loadReflectionDescriptors(): PackageDefinition {
   const healthRoot = path.resolve(path.dirname(healthProtoPath), "..", "..");
   return loadSync([SERVICE_PROTO, path.relative(healthRoot, healthProtoPath)], {
     includeDirs: [PROTO_ROOT, healthRoot],
+    // Field names as in the .proto (file_id, not fileId): reflection serves these descriptors verbatim.
+    keepCase: true,
   });
 }
