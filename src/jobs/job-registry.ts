@@ -1,4 +1,5 @@
 import type { Logger } from "winston";
+import { failActiveSpan, linkToJob, rememberJobSpan, tracer } from "../observability/spans";
 import type { ObjectInfo } from "../storage/object-store";
 import { Job } from "./job";
 import type { PrepareFile } from "./prepare-file";
@@ -11,6 +12,7 @@ export interface JobRegistryOptions {
   /** Mean processing time, for the ETA of queued jobs. */
   readonly expectedProcessingMs: number;
   readonly logger: Logger;
+  readonly onJobStart?: (job: Job) => void;
   readonly onJobEnd?: (job: Job, outcome: "ready" | "failed") => void;
 }
 
@@ -44,7 +46,10 @@ export class JobRegistry {
 
   join(fileId: number, info: ObjectInfo): JoinedJob {
     const existing = this.jobs.get(fileId);
-    if (existing) return { job: existing, joined: true };
+    if (existing) {
+      linkToJob(existing, { "delineate.job_id": existing.id, "delineate.file_id": fileId });
+      return { job: existing, joined: true };
+    }
     if (this.lifetime.signal.aborted) throw new Error("job registry is closed");
     const job = new Job(fileId, info, (j) => this.queuedEstimate(j));
     this.jobs.set(fileId, job);
@@ -59,7 +64,24 @@ export class JobRegistry {
     this.waiting.length = 0;
   }
 
-  private async run(job: Job): Promise<void> {
+  /** The job's span covers queueing and processing; it is a child of the caller that started it. */
+  private run(job: Job): Promise<void> {
+    const attributes = {
+      "delineate.job_id": job.id,
+      "delineate.file_id": job.fileId,
+      "delineate.size_bytes": job.info.size,
+    };
+    return tracer.startActiveSpan("delineate.job", { attributes }, async (span) => {
+      rememberJobSpan(job, span);
+      try {
+        await this.process(job);
+      } finally {
+        span.end();
+      }
+    });
+  }
+
+  private async process(job: Job): Promise<void> {
     const { logger } = this.options;
     const signal = this.lifetime.signal;
     try {
@@ -69,6 +91,7 @@ export class JobRegistry {
       return;
     }
     logger.info("job started", { job_id: job.id, file_id: job.fileId, size_bytes: job.info.size });
+    this.options.onJobStart?.(job);
     try {
       const record = await this.options.prepare(job, signal);
       // Remembered before the job leaves the map: a new caller either joins or finds the record.
@@ -86,6 +109,7 @@ export class JobRegistry {
 
   private end(job: Job, error: unknown): void {
     this.options.logger.warn("job failed", { job_id: job.id, file_id: job.fileId, error });
+    failActiveSpan(error);
     this.jobs.delete(job.fileId);
     job.fail(error);
     this.options.onJobEnd?.(job, "failed");

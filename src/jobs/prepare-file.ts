@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Config } from "../config/config";
+import { inSpan } from "../observability/spans";
 import { fileKey } from "../storage/keys";
 import type { ObjectStore } from "../storage/object-store";
 import { readRange } from "../storage/read-range";
@@ -32,7 +33,11 @@ export function createPrepareFile(deps: PrepareFileDeps): PrepareFile {
     const delayMs = deps.delay.enabled ? Math.round(min + random() * (max - min)) : 0;
     job.startProcessing(delayMs);
     const [sha256] = await Promise.all([
-      scan(job, signal),
+      inSpan(
+        "delineate.sha256_scan",
+        { "delineate.file_id": job.fileId, "delineate.size_bytes": job.info.size },
+        () => scan(job, signal),
+      ),
       delayMs > 0 ? sleep(delayMs, undefined, { signal }) : undefined,
     ]);
     return {
