@@ -2,7 +2,7 @@ import { statfs } from "node:fs/promises";
 import { CircuitState } from "cockatiel";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { Job } from "../jobs/job";
-import type { StoragePolicyEvents } from "../resilience/resilient-object-store";
+import type { StorageOperation, StoragePolicyEvents } from "../resilience/resilient-object-store";
 
 /** Labels of the standard gRPC server metrics (go-grpc-prometheus names). */
 type GrpcLabels = "grpc_type" | "grpc_service" | "grpc_method";
@@ -15,6 +15,8 @@ export interface MetricsOptions {
   /** fs driver: the data directory whose volume fill is reported. */
   readonly dataDir?: string;
 }
+
+const STORAGE_OPERATIONS: readonly StorageOperation[] = ["stat", "read", "get", "put", "ping"];
 
 const CIRCUIT_STATES: ReadonlyArray<[CircuitState, string]> = [
   [CircuitState.Closed, "closed"],
@@ -184,6 +186,17 @@ export class Metrics {
       registers,
     });
     this.setCircuitState(CircuitState.Closed);
+
+    // Known label values start at 0, so rate() and alerts see the first event, not just the second.
+    for (const outcome of ["completed", "cancelled"]) this.downloads.inc({ outcome }, 0);
+    for (const outcome of ["ready", "failed"]) {
+      this.jobsEnded.inc({ outcome }, 0);
+      this.jobProcessingSeconds.zero({ outcome });
+    }
+    for (const operation of STORAGE_OPERATIONS) {
+      this.storageRetries.inc({ operation }, 0);
+      for (const outcome of ["ok", "error"]) this.storageSeconds.zero({ operation, outcome });
+    }
 
     const { dataDir } = options;
     if (dataDir !== undefined) {
