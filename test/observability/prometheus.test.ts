@@ -50,6 +50,26 @@ describe("promtool (Debian prometheus package; scripts/setup-system.sh installs 
   });
 });
 
+describe("alert documentation", () => {
+  it("has a runbook section (meaning, checks, mitigation) and a matching runbook_url for every alert", async () => {
+    const rules = parse(await readFile(path.join(PROMETHEUS_DIR, "alerts.yml"), "utf8")) as RuleFile;
+    const runbook = await readFile(path.join(ROOT, "docs", "runbook.md"), "utf8");
+    const sections = runbook.split(/^## /m).slice(1);
+    const alerts = rules.groups.flatMap((g) => g.rules).filter((r) => r.alert !== undefined);
+    assert.ok(alerts.length >= 10);
+    for (const rule of alerts) {
+      const name = rule.alert!;
+      const section = sections.find((s) => s.startsWith(`${name}\n`));
+      assert.ok(section, `no runbook section for ${name}`);
+      assert.match(section, /\*\*Means\*\*/, name);
+      assert.match(section, /\*\*Check first\*\*|first three/i, name);
+      assert.match(section, /\*\*Mitigate\*\*/, name);
+      const annotations = (rule as { annotations?: { runbook_url?: string } }).annotations;
+      assert.equal(annotations?.runbook_url, `docs/runbook.md#${name.toLowerCase()}`);
+    }
+  });
+});
+
 /**
  * A real Prometheus on loopback scrapes a running service (1 s interval) while it serves
  * downloads, with the shipped alert rules loaded. Every alert/recording expression and every
