@@ -97,7 +97,8 @@ export function createCallObserver(metrics: Metrics | undefined, logger: Logger)
       metrics?.grpcHandlingSeconds.observe({ ...labels, grpc_code: grpcCode }, seconds);
       if (isDownload) {
         metrics?.activeStreams.dec({ stage });
-        const outcome = cancelled ? "cancelled" : grpcCode === "OK" ? "completed" : snake(grpcCode);
+        const outcome =
+          grpcCode === "OK" ? "completed" : grpcCode === "Canceled" ? "cancelled" : snake(grpcCode);
         metrics?.downloads.inc({ outcome });
       }
       const level = SERVER_FAULTS.has(code) ? "warn" : QUIET_SERVICES.has(service) ? "debug" : "info";
@@ -135,7 +136,9 @@ export function createCallObserver(metrics: Metrics | undefined, logger: Logger)
             fileIds ??= requestedFileIds(message);
             proceed(message);
           },
-          onCancel: () => finish(status.CANCELLED, true),
+          // grpc-js answers an expired deadline itself (past the interceptors); name it here.
+          onCancel: () =>
+            finish(deadlinePassed(call.getDeadline()) ? status.DEADLINE_EXCEEDED : status.CANCELLED, true),
         }),
       sendMetadata: (metadata, proceed) => {
         sentMetadata = true;
@@ -183,6 +186,11 @@ export function createCallObserver(metrics: Metrics | undefined, logger: Logger)
       }
     }
   };
+}
+
+function deadlinePassed(deadline: Date | number): boolean {
+  const at = deadline instanceof Date ? deadline.getTime() : deadline;
+  return Number.isFinite(at) && at <= Date.now();
 }
 
 function grpcType(requestStream: boolean, responseStream: boolean): string {

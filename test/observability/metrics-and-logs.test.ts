@@ -21,6 +21,7 @@ import { trackSuiteResources } from "../support/no-leaks";
 import { TEST_ENV } from "../support/test-server";
 
 const FILE = makeFile(20_001, 700 * 1024 + 5);
+const SLOW = makeFile(20_002, 64 * 1024);
 const KEY = "observability-test-key";
 const DOWNLOAD = {
   grpc_type: "server_stream",
@@ -57,7 +58,7 @@ describe("metrics, request ids and call logs", () => {
 
   before(async () => {
     dataDir = await mkdtemp(path.join(tmpdir(), "delineate-obs-"));
-    await writeToDataDir(dataDir, [FILE]);
+    await writeToDataDir(dataDir, [FILE, SLOW]);
     metricsPort = await freePort();
     const config = loadConfig({
       ...TEST_ENV,
@@ -202,6 +203,32 @@ describe("metrics, request ids and call logs", () => {
     const rejectedId =
       rejected.headers?.get("x-request-id")[0] ?? rejected.status.metadata.get("x-request-id")[0];
     assert.ok(typeof rejectedId === "string" && rejectedId.length > 0);
+  });
+
+  it("counts a caller that leaves as Canceled and an expired deadline as DeadlineExceeded", async () => {
+    const call = client.download(downloadRequest(SLOW.fileId), withKey("leaver-1"));
+    call.on("error", () => undefined);
+    await new Promise<void>((resolve) => call.once("data", () => resolve()));
+    call.cancel();
+    const late = await collectDownload(client, downloadRequest(SLOW.fileId), {
+      metadata: withKey(),
+      callOptions: { deadline: Date.now() + 150 },
+    });
+    assert.equal(late.status.code, status.DEADLINE_EXCEEDED);
+    let samples = parseMetrics((await httpGet(metricsPort)).text);
+    for (let i = 0; i < 50 && sumOf(samples, "delineate_active_streams") !== 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      samples = parseMetrics((await httpGet(metricsPort)).text);
+    }
+    assert.equal(sumOf(samples, "delineate_active_streams"), 0, "every stream ended");
+    assert.equal(sumOf(samples, "grpc_server_handled_total", { ...DOWNLOAD, grpc_code: "Canceled" }), 1);
+    assert.equal(
+      sumOf(samples, "grpc_server_handled_total", { ...DOWNLOAD, grpc_code: "DeadlineExceeded" }),
+      1,
+    );
+    assert.equal(sumOf(samples, "delineate_downloads_total", { outcome: "cancelled" }), 1);
+    assert.equal(sumOf(samples, "delineate_downloads_total", { outcome: "deadline_exceeded" }), 1);
+    assert.equal(lines.find((l) => l.request_id === "leaver-1")?.code, "Canceled");
   });
 
   it("logs one line per call at its end, with fingerprint not key, and job lifecycle lines", () => {
