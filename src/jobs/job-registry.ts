@@ -13,6 +13,8 @@ export interface JobRegistryOptions {
   readonly expectedProcessingMs: number;
   readonly logger: Logger;
   readonly onJobStart?: (job: Job) => void;
+  /** A caller joined a job already running (deduplicated work). */
+  readonly onJobJoin?: (job: Job) => void;
   readonly onJobEnd?: (job: Job, outcome: "ready" | "failed") => void;
 }
 
@@ -48,6 +50,7 @@ export class JobRegistry {
     const existing = this.jobs.get(fileId);
     if (existing) {
       linkToJob(existing, { "delineate.job_id": existing.id, "delineate.file_id": fileId });
+      this.options.onJobJoin?.(existing);
       return { job: existing, joined: true };
     }
     if (this.lifetime.signal.aborted) throw new Error("job registry is closed");

@@ -41,7 +41,7 @@ const QUIET_SERVICES = new Set(["grpc.health.v1.Health"]);
 const MAX_LOGGED_IDS = 20;
 
 interface ObservedMessage {
-  event?: { $case: string; value: { jobId?: string; joinedExistingJob?: boolean; data?: Buffer } };
+  event?: { $case: string; value: { jobId?: string; data?: Buffer } };
 }
 
 export function codeName(code: number): string {
@@ -173,7 +173,6 @@ export function createCallObserver(metrics: Metrics | undefined, logger: Logger)
         if (!firstStatusSeen) {
           firstStatusSeen = true;
           metrics?.timeToFirstStatus.observe(elapsed);
-          if (event.value.joinedExistingJob) metrics?.jobJoins.inc();
         }
         if (event.value.jobId) jobId = event.value.jobId;
       } else if (event.$case === "metadata") {

@@ -220,6 +220,10 @@ export class Metrics {
   };
 
   /** Hooks for JobRegistry. */
+  readonly jobJoined = (): void => {
+    this.jobJoins.inc();
+  };
+
   readonly jobStarted = (job: Job): void => {
     this.processing.add(job);
   };

@@ -72,6 +72,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
     expectedProcessingMs: config.delay.enabled ? (config.delay.minMs + config.delay.maxMs) / 2 : 0,
     logger,
     onJobStart: metrics.jobStarted,
+    onJobJoin: metrics.jobJoined,
     onJobEnd: metrics.jobEnded,
   });
   const keys = new ApiKeys(config.apiKeys);
