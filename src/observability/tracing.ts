@@ -5,7 +5,7 @@
  */
 import { loadTracingConfig } from "../config/config";
 import { ConfigError } from "../config/config-error";
-import { startTracing } from "./start-tracing";
+import type { startTracing as StartTracing } from "./start-tracing";
 
 function setUp(): void {
   let config;
@@ -19,6 +19,10 @@ function setUp(): void {
     throw error;
   }
   if (!config.otlpEndpoint) return;
+  // Loaded only when needed (the SDK costs start-up time), and synchronously: tracing must be
+  // set up before main loads grpc-js, which an `await import()` would not guarantee.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { startTracing } = require("./start-tracing") as { startTracing: typeof StartTracing };
   // main flushes batched spans (flushTraces) after draining, before it exits.
   startTracing({ serviceName: config.serviceName, otlpEndpoint: config.otlpEndpoint });
 }
