@@ -13,12 +13,13 @@ import {
   type DownloadResponse,
 } from "../../src/gen/delineate/v1/download_service";
 import { startServer, type RunningServer } from "../../src/server/start-server";
+import { S3ObjectStore } from "../../src/storage/s3-object-store";
 import { collectDownload, downloadRequest } from "../support/collect";
 import { makeFile, writeToDataDir } from "../support/files";
 import { freePort } from "../support/free-port";
 import { httpGet, parseMetrics, sumOf } from "../support/metrics-text";
 import { trackSuiteResources } from "../support/no-leaks";
-import { TEST_ENV } from "../support/test-server";
+import { startTestServer, TEST_ENV, type TestServer } from "../support/test-server";
 
 const FILE = makeFile(20_001, 700 * 1024 + 5);
 const SLOW = makeFile(20_002, 64 * 1024);
@@ -252,5 +253,55 @@ describe("metrics, request ids and call logs", () => {
     const jobLines = lines.filter((l) => l.job_id === withJob[0]!.job_id).map((l) => l.message);
     assert.ok(jobLines.includes("job started") && jobLines.includes("job ready"), jobLines.join(","));
     for (const line of lines) assert.ok(!JSON.stringify(line).includes(KEY), "the raw key was logged");
+  });
+});
+
+describe("storage metrics when storage is down", () => {
+  const resources = trackSuiteResources();
+  let server: TestServer;
+  before(async () => {
+    // S3 on a loopback port nobody listens on: every call is refused (a real failure, not a mock).
+    const store = new S3ObjectStore({
+      endpoint: new URL("http://127.0.0.1:1"),
+      region: "us-east-1",
+      accessKeyId: "x",
+      secretAccessKey: "y",
+      bucket: "downloads",
+      forcePathStyle: true,
+    });
+    server = await startTestServer({
+      store,
+      env: { STORAGE_BREAKER_THRESHOLD: "2", STORAGE_RETRY_DELAYS_MS: "5,5" },
+    });
+  });
+  after(async () => {
+    await server.close();
+    await resources.assertClean();
+  });
+
+  it("counts retries, failed storage calls, UNAVAILABLE answers and the open breaker", async () => {
+    const client = server.client();
+    for (let i = 0; i < 3; i++) {
+      const error = await new Promise<ServiceError | null>((resolve) =>
+        client.checkFile({ fileId: 20_003 }, (e: ServiceError | null) => resolve(e)),
+      );
+      assert.equal(error?.code, status.UNAVAILABLE);
+    }
+    const samples = parseMetrics(await server.running.metrics.registry.metrics());
+    assert.ok(
+      sumOf(samples, "delineate_storage_retries_total", { operation: "stat" }) >= 1,
+      "retries counted",
+    );
+    assert.equal(
+      sumOf(samples, "delineate_storage_request_seconds_count", { operation: "stat", outcome: "error" }),
+      3,
+    );
+    assert.equal(sumOf(samples, "delineate_storage_request_seconds_count", { outcome: "ok" }), 0);
+    assert.equal(sumOf(samples, "delineate_storage_circuit_state", { state: "open" }), 1);
+    assert.equal(sumOf(samples, "delineate_storage_circuit_state", { state: "closed" }), 0);
+    assert.equal(
+      sumOf(samples, "grpc_server_handled_total", { grpc_method: "CheckFile", grpc_code: "Unavailable" }),
+      3,
+    );
   });
 });

@@ -98,6 +98,22 @@ describe("tracing preload (the start command)", () => {
     }
   });
 
+  it("refuses a bad OTEL_EXPORTER_OTLP_ENDPOINT at start, naming it (exit 2)", async () => {
+    const child = spawn(
+      process.execPath,
+      ["-r", path.join(ROOT, "dist/src/observability/tracing.js"), "-e", "0"],
+      {
+        env: { PATH: process.env.PATH ?? "", OTEL_EXPORTER_OTLP_ENDPOINT: "ftp://collector" },
+        stdio: ["ignore", "ignore", "pipe"],
+      },
+    );
+    let stderr = "";
+    child.stderr.on("data", (part: Buffer) => (stderr += part.toString()));
+    const [code] = (await once(child, "exit")) as [number | null];
+    assert.equal(code, 2);
+    assert.match(stderr, /OTEL_EXPORTER_OTLP_ENDPOINT/);
+  });
+
   it("is off when OTEL_EXPORTER_OTLP_ENDPOINT is unset: serves, no trace ids", async () => {
     const dataDir = await mkdtemp(path.join(tmpdir(), "delineate-otlp-"));
     const { child, port, logs } = startService({
