@@ -24,8 +24,8 @@ async function main(): Promise<void> {
   const config = loadConfig({
     ...TEST_ENV,
     DATA_DIR: dataDir,
-    DOWNLOAD_DELAY_MIN_MS: "300",
-    DOWNLOAD_DELAY_MAX_MS: "300",
+    DOWNLOAD_DELAY_MIN_MS: "800",
+    DOWNLOAD_DELAY_MAX_MS: "800",
   });
   const running = await startServer(config, { logger: createLogger("info") });
   const client = new DownloadServiceClient(`127.0.0.1:${running.port}`, credentials.createInsecure());
