@@ -187,9 +187,15 @@ export function createCallObserver(metrics: Metrics | undefined, logger: Logger)
   };
 }
 
+/**
+ * The client's own deadline timer usually resets the stream a moment before the server's timer
+ * (which started when the headers arrived) fires: a cancel that close to the deadline is the deadline.
+ */
+const DEADLINE_SLACK_MS = 500;
+
 function deadlinePassed(deadline: Date | number): boolean {
   const at = deadline instanceof Date ? deadline.getTime() : deadline;
-  return Number.isFinite(at) && at <= Date.now();
+  return Number.isFinite(at) && at <= Date.now() + DEADLINE_SLACK_MS;
 }
 
 function grpcType(requestStream: boolean, responseStream: boolean): string {
