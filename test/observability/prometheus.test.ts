@@ -70,6 +70,34 @@ describe("alert documentation", () => {
   });
 });
 
+describe("Grafana provisioning", () => {
+  it("provisions the datasource every panel uses, and the dashboards' directory", async () => {
+    const grafana = path.join(ROOT, "docker", "grafana", "provisioning");
+    const datasources = parse(
+      await readFile(path.join(grafana, "datasources", "prometheus.yml"), "utf8"),
+    ) as {
+      datasources: Array<{ uid: string; type: string }>;
+    };
+    const providers = parse(await readFile(path.join(grafana, "dashboards", "delineate.yml"), "utf8")) as {
+      providers: Array<{ options: { path: string } }>;
+    };
+    assert.equal(providers.providers[0]?.options.path, "/var/lib/grafana/dashboards");
+    const uids = new Set(datasources.datasources.map((d) => `${d.type}/${d.uid}`));
+    for (const file of (await readdir(DASHBOARDS_DIR)).filter((f) => f.endsWith(".json"))) {
+      const dashboard = JSON.parse(await readFile(path.join(DASHBOARDS_DIR, file), "utf8")) as {
+        uid: string;
+        panels: Array<{ id: number; title: string; datasource: { type: string; uid: string } }>;
+      };
+      assert.ok(dashboard.uid, `${file} has no uid`);
+      const ids = dashboard.panels.map((p) => p.id);
+      assert.equal(new Set(ids).size, ids.length, `${file}: duplicate panel ids`);
+      for (const panel of dashboard.panels) {
+        assert.ok(uids.has(`${panel.datasource.type}/${panel.datasource.uid}`), `${file}: ${panel.title}`);
+      }
+    }
+  });
+});
+
 /**
  * A real Prometheus on loopback scrapes a running service (1 s interval) while it serves
  * downloads, with the shipped alert rules loaded. Every alert/recording expression and every
