@@ -1,9 +1,10 @@
 import { Metadata, ServerInterceptingCall, status, type ServerInterceptor } from "@grpc/grpc-js";
-import { trace, type SpanContext } from "@opentelemetry/api";
+import type { SpanContext } from "@opentelemetry/api";
 import type { Logger } from "winston";
 import { keyFingerprint, presentedKey } from "../server/api-keys";
 import type { Metrics } from "./metrics";
 import { REQUEST_ID_HEADER, requestIdFrom } from "./request-id";
+import { activeSpanContext } from "./spans";
 
 /** go-grpc-prometheus spells codes the way Go's codes.Code.String() does; dashboards expect that. */
 const CODE_NAMES: Record<number, string> = {
@@ -26,13 +27,12 @@ const CODE_NAMES: Record<number, string> = {
   [status.UNAUTHENTICATED]: "Unauthenticated",
 };
 
-/** Codes that mean the server (or its storage) failed, not the caller. */
+/** Codes that mean the server (or its storage) failed, not the caller (deadlines are the caller's). */
 const SERVER_FAULTS = new Set<number>([
   status.UNKNOWN,
   status.INTERNAL,
   status.UNAVAILABLE,
   status.DATA_LOSS,
-  status.DEADLINE_EXCEEDED,
 ]);
 
 const DOWNLOAD_PATH = "/delineate.v1.DownloadService/Download";
@@ -78,7 +78,7 @@ export function createCallObserver(metrics: Metrics | undefined, logger: Logger)
     let done = false;
 
     const noteSpan = () => {
-      spanContext ??= trace.getActiveSpan()?.spanContext();
+      spanContext ??= activeSpanContext();
     };
 
     const toSending = () => {
@@ -88,7 +88,7 @@ export function createCallObserver(metrics: Metrics | undefined, logger: Logger)
       metrics?.activeStreams.inc({ stage: "sending" });
     };
 
-    const finish = (code: number, cancelled: boolean) => {
+    const finish = (code: number) => {
       if (done) return;
       done = true;
       const seconds = (performance.now() - started) / 1000;
@@ -111,7 +111,6 @@ export function createCallObserver(metrics: Metrics | undefined, logger: Logger)
         peer: call.getPeer(),
         ...(principal ? { principal } : {}),
         code: grpcCode,
-        ...(cancelled ? { cancelled: true } : {}),
         duration_ms: Math.round(seconds * 1000),
         ...(isDownload ? { bytes } : {}),
         ...(jobId ? { job_id: jobId } : {}),
@@ -138,7 +137,7 @@ export function createCallObserver(metrics: Metrics | undefined, logger: Logger)
           },
           // grpc-js answers an expired deadline itself (past the interceptors); name it here.
           onCancel: () =>
-            finish(deadlinePassed(call.getDeadline()) ? status.DEADLINE_EXCEEDED : status.CANCELLED, true),
+            finish(deadlinePassed(call.getDeadline()) ? status.DEADLINE_EXCEEDED : status.CANCELLED),
         }),
       sendMetadata: (metadata, proceed) => {
         sentMetadata = true;
@@ -160,7 +159,7 @@ export function createCallObserver(metrics: Metrics | undefined, logger: Logger)
           metadata.set(REQUEST_ID_HEADER, requestId);
           sent = { ...outgoing, metadata };
         }
-        finish(outgoing.code, false);
+        finish(outgoing.code);
         proceed(sent);
       },
     });
