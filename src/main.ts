@@ -1,6 +1,7 @@
 import { loadConfig } from "./config/config";
 import { ConfigError } from "./config/config-error";
 import { createLogger } from "./observability/logger";
+import { flushTraces } from "./observability/spans";
 import { startServer } from "./server/start-server";
 
 /** Wiring only: configuration, start, signals. */
@@ -21,13 +22,16 @@ async function main(): Promise<void> {
     logger.info("shutdown requested", { signal });
     // A last resort if draining wedges: the grace period plus a margin.
     setTimeout(() => process.exit(1), config.shutdownGraceMs + 5_000).unref();
-    running.shutdown().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error("shutdown failed", { error });
-        process.exit(1);
-      },
-    );
+    running
+      .shutdown()
+      .then(() => flushTraces())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error("shutdown failed", { error });
+          process.exit(1);
+        },
+      );
   };
   process.once("SIGTERM", () => stop("SIGTERM"));
   process.once("SIGINT", () => stop("SIGINT"));

@@ -116,3 +116,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;
 }
+
+export interface TracingConfig {
+  /** OTLP/HTTP base URL (e.g. http://jaeger:4318); unset = tracing off, nothing exported. */
+  readonly otlpEndpoint: URL | undefined;
+  readonly serviceName: string;
+}
+
+/**
+ * For the tracing preload (observability/tracing.ts), which runs before main. The OpenTelemetry
+ * SDK also reads its own OTEL_* variables (batching, sampling, headers): the one exception to
+ * this file being the only reader of the environment.
+ */
+export function loadTracingConfig(env: NodeJS.ProcessEnv = process.env): TracingConfig {
+  const r = new EnvReader(env);
+  const set = r.list("OTEL_EXPORTER_OTLP_ENDPOINT").length > 0;
+  const otlpEndpoint = set ? r.urlList("OTEL_EXPORTER_OTLP_ENDPOINT")[0] : undefined;
+  const tracing = { otlpEndpoint, serviceName: r.string("OTEL_SERVICE_NAME", "delineate") };
+  if (r.problems.length > 0) throw new ConfigError(r.problems);
+  return tracing;
+}

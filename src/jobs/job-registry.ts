@@ -1,5 +1,6 @@
 import { setMaxListeners } from "node:events";
 import type { Logger } from "winston";
+import { failActiveSpan, linkToJob, rememberJobSpan, tracer } from "../observability/spans";
 import type { ObjectInfo } from "../storage/object-store";
 import { Job } from "./job";
 import type { PrepareFile } from "./prepare-file";
@@ -12,6 +13,9 @@ export interface JobRegistryOptions {
   /** Mean processing time, for the ETA of queued jobs. */
   readonly expectedProcessingMs: number;
   readonly logger: Logger;
+  readonly onJobStart?: (job: Job) => void;
+  /** A caller joined a job already running (deduplicated work). */
+  readonly onJobJoin?: (job: Job) => void;
   readonly onJobEnd?: (job: Job, outcome: "ready" | "failed") => void;
 }
 
@@ -48,7 +52,11 @@ export class JobRegistry {
 
   join(fileId: number, info: ObjectInfo): JoinedJob {
     const existing = this.jobs.get(fileId);
-    if (existing) return { job: existing, joined: true };
+    if (existing) {
+      linkToJob(existing, { "delineate.job_id": existing.id, "delineate.file_id": fileId });
+      this.options.onJobJoin?.(existing);
+      return { job: existing, joined: true };
+    }
     if (this.lifetime.signal.aborted) throw new Error("job registry is closed");
     const job = new Job(fileId, info, (j) => this.queuedEstimate(j));
     this.jobs.set(fileId, job);
@@ -64,7 +72,24 @@ export class JobRegistry {
     this.waiting.length = 0;
   }
 
-  private async run(job: Job, hasSlot: boolean): Promise<void> {
+  /** The job's span covers queueing and processing; it is a child of the caller that started it. */
+  private run(job: Job, hasSlot: boolean): Promise<void> {
+    const attributes = {
+      "delineate.job_id": job.id,
+      "delineate.file_id": job.fileId,
+      "delineate.size_bytes": job.info.size,
+    };
+    return tracer.startActiveSpan("delineate.job", { attributes }, async (span) => {
+      rememberJobSpan(job, span);
+      try {
+        await this.process(job, hasSlot);
+      } finally {
+        span.end();
+      }
+    });
+  }
+
+  private async process(job: Job, hasSlot: boolean): Promise<void> {
     const { logger } = this.options;
     const signal = this.lifetime.signal;
     if (!hasSlot) {
@@ -76,6 +101,7 @@ export class JobRegistry {
       }
     }
     logger.info("job started", { job_id: job.id, file_id: job.fileId, size_bytes: job.info.size });
+    this.options.onJobStart?.(job);
     try {
       const record = await this.options.prepare(job, signal);
       // Remembered before the job leaves the map: a new caller either joins or finds the record.
@@ -93,6 +119,7 @@ export class JobRegistry {
 
   private end(job: Job, error: unknown): void {
     this.options.logger.warn("job failed", { job_id: job.id, file_id: job.fileId, error });
+    failActiveSpan(error);
     this.jobs.delete(job.fileId);
     job.fail(error);
     this.options.onJobEnd?.(job, "failed");

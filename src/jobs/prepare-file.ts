@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Config } from "../config/config";
+import { inSpan } from "../observability/spans";
 import { fileKey } from "../storage/keys";
 import type { ObjectStore } from "../storage/object-store";
 import { readRange } from "../storage/read-range";
@@ -38,7 +39,11 @@ export function createPrepareFile(deps: PrepareFileDeps): PrepareFile {
     let sha256: string;
     try {
       [sha256] = await Promise.all([
-        scan(job, both.signal),
+        inSpan(
+          "delineate.sha256_scan",
+          { "delineate.file_id": job.fileId, "delineate.size_bytes": job.info.size },
+          () => scan(job, both.signal),
+        ),
         delayMs > 0 ? sleep(delayMs, undefined, { signal: both.signal }) : undefined,
       ]);
     } catch (error) {

@@ -1,4 +1,5 @@
 import winston from "winston";
+import { activeSpanContext } from "./spans";
 
 /** JSON lines on stdout. Errors are serialised with their stack, which only logs ever see. */
 export function createLogger(level: string, silent = false): winston.Logger {
@@ -10,6 +11,12 @@ export function createLogger(level: string, silent = false): winston.Logger {
       winston.format((info) => {
         for (const [key, value] of Object.entries(info)) {
           if (value instanceof Error) info[key] = serializeError(value);
+        }
+        // Lines written inside a span carry its ids (when tracing is on), unless given explicitly.
+        const span = info.trace_id === undefined ? activeSpanContext() : undefined;
+        if (span) {
+          info.trace_id = span.traceId;
+          info.span_id = span.spanId;
         }
         return info;
       })(),

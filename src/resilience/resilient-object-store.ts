@@ -44,7 +44,8 @@ export class ResilientObjectStore implements ObjectStore {
   constructor(
     private readonly inner: ObjectStore,
     private readonly config: StoragePolicyConfig,
-    private readonly events: StoragePolicyEvents = {},
+    /** Each listener set is told of every event (metrics, storage health). */
+    private readonly listeners: readonly StoragePolicyEvents[] = [],
   ) {
     this.driver = inner.driver;
     this.breaker = circuitBreaker(handleWhen(isStorageFailure), {
@@ -54,7 +55,7 @@ export class ResilientObjectStore implements ObjectStore {
     this.breaker.onBreak(() => {
       this.openedAt = Date.now();
     });
-    this.breaker.onStateChange((state) => events.onCircuitStateChange?.(state));
+    this.breaker.onStateChange((state) => listeners.forEach((l) => l.onCircuitStateChange?.(state)));
     // An open breaker is an answer, not a failure to retry.
     const retryPolicy = retry(
       handleWhen((error) => isStorageFailure(error) && !(error instanceof BrokenCircuitError)),
@@ -72,15 +73,20 @@ export class ResilientObjectStore implements ObjectStore {
     try {
       // A signal per call: without one cockatiel hangs every call's listener on one shared signal.
       const result = await this.policy.execute(({ signal, attempt }) => {
-        if (attempt > 0) this.events.onRetry?.(operation);
+        if (attempt > 0) this.listeners.forEach((l) => l.onRetry?.(operation));
         return fn(signal);
       }, new AbortController().signal);
-      this.events.onCall?.(operation, "ok", (performance.now() - started) / 1000);
+      this.tellCall(operation, "ok", started);
       return result;
     } catch (error) {
-      this.events.onCall?.(operation, "error", (performance.now() - started) / 1000);
+      this.tellCall(operation, "error", started);
       throw this.unavailable(operation, error);
     }
+  }
+
+  private tellCall(operation: StorageOperation, outcome: "ok" | "error", started: number): void {
+    const seconds = (performance.now() - started) / 1000;
+    for (const listener of this.listeners) listener.onCall?.(operation, outcome, seconds);
   }
 
   private unavailable(operation: StorageOperation, error: unknown): Error {

@@ -7,6 +7,10 @@ import type { ServiceDeps } from "../download/service-deps";
 import { JobRegistry } from "../jobs/job-registry";
 import { createPrepareFile } from "../jobs/prepare-file";
 import { PreparedRecords } from "../jobs/prepared-records";
+import { createCallObserver } from "../observability/call-observer";
+import { Metrics } from "../observability/metrics";
+import { startMetricsServer, type MetricsServer } from "../observability/metrics-server";
+import { TracedObjectStore } from "../observability/traced-object-store";
 import { ResilientObjectStore } from "../resilience/resilient-object-store";
 import { STORAGE_HEALTH_SERVICE, storageHealthEvents } from "../resilience/storage-health";
 import { createObjectStore } from "../storage/create-object-store";
@@ -34,6 +38,9 @@ export interface StartOptions {
 export interface RunningServer {
   readonly port: number;
   readonly deps: ServiceDeps;
+  readonly metrics: Metrics;
+  /** The bound /metrics port; undefined when METRICS_PORT=0. */
+  readonly metricsPort: number | undefined;
   /** Graceful: NOT_SERVING, drain streams, force after the grace period. */
   shutdown(): Promise<void>;
 }
@@ -46,11 +53,16 @@ export async function startServer(config: Config, options: StartOptions): Promis
     if (seeded.length > 0)
       logger.info("created sample files", { file_ids: seeded, data_dir: config.storage.dataDir });
   }
+  const metrics: Metrics = new Metrics({
+    jobCounts: () => jobs.counts,
+    processingMaxSeconds: config.delay.enabled ? config.delay.maxMs / 1000 : 0,
+    dataDir: config.storage.driver === "fs" ? config.storage.dataDir : undefined,
+  });
   let setStorageHealth: ((status: ServingStatus) => void) | undefined;
   const store = new ResilientObjectStore(
-    options.store ?? createObjectStore(config.storage, config.storagePolicy),
+    new TracedObjectStore(options.store ?? createObjectStore(config.storage, config.storagePolicy)),
     config.storagePolicy,
-    storageHealthEvents(() => setStorageHealth),
+    [metrics.storageEvents, storageHealthEvents(() => setStorageHealth)],
   );
   const records = new PreparedRecords(store, logger);
   const prepare = createPrepareFile({
@@ -66,6 +78,9 @@ export async function startServer(config: Config, options: StartOptions): Promis
     maxConcurrentJobs: config.maxConcurrentJobs,
     expectedProcessingMs: config.delay.enabled ? (config.delay.minMs + config.delay.maxMs) / 2 : 0,
     logger,
+    onJobStart: metrics.jobStarted,
+    onJobJoin: metrics.jobJoined,
+    onJobEnd: metrics.jobEnded,
   });
   const keys = new ApiKeys(config.apiKeys);
   if (!keys.enabled) logger.warn("API_KEYS is empty: authentication is off");
@@ -81,15 +96,24 @@ export async function startServer(config: Config, options: StartOptions): Promis
       clientIdentity(metadata, peer, { authEnabled: keys.enabled, trustProxy: config.trustProxy }),
   };
   const { server, health } = createGrpcServer(createDownloadService(deps), [
+    // First, so it sees (and counts, and logs) the calls the others reject.
+    createCallObserver(metrics, logger),
     createAuthInterceptor({ keys, reflectionRequiresKey: config.reflectionRequiresKey }),
   ]);
+  const metricsServer: MetricsServer | undefined =
+    config.metricsPort > 0
+      ? await startMetricsServer(metrics.registry, config.metricsHost, config.metricsPort, logger)
+      : undefined;
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(
       `${config.grpcHost}:${config.grpcPort}`,
       serverCredentials(config.tls),
       (error, bound) => (error ? reject(error) : resolve(bound)),
     ),
-  );
+  ).catch(async (error: unknown) => {
+    await metricsServer?.close();
+    throw error;
+  });
   for (const name of HEALTH_SERVICES) health.setStatus(name, "SERVING");
   health.setStatus(
     STORAGE_HEALTH_SERVICE,
@@ -116,11 +140,14 @@ export async function startServer(config: Config, options: StartOptions): Promis
     await within(closed, FINAL_MARGIN_MS);
     server.forceShutdown();
     await store.close();
+    await metricsServer?.close();
     logger.info("stopped");
   };
   return {
     port,
     deps,
+    metrics,
+    metricsPort: metricsServer?.port,
     shutdown: () => (stopping ??= shutdown()),
   };
 }
