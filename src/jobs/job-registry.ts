@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import type { Logger } from "winston";
 import type { ObjectInfo } from "../storage/object-store";
 import { Job } from "./job";
@@ -31,7 +32,10 @@ export class JobRegistry {
   private running = 0;
   private readonly lifetime = new AbortController();
 
-  constructor(private readonly options: JobRegistryOptions) {}
+  constructor(private readonly options: JobRegistryOptions) {
+    // Every running job listens on this one signal; more than 10 is normal, not a leak.
+    setMaxListeners(0, this.lifetime.signal);
+  }
 
   /** Jobs queued or processing. */
   get size(): number {
