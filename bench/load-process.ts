@@ -2,10 +2,9 @@ import { createReadStream } from "node:fs";
 import { readFile } from "node:fs/promises";
 import http2 from "node:http2";
 import { status, type ServiceError } from "@grpc/grpc-js";
-import { Client as MinioClient } from "minio";
+import type { Client as MinioClient } from "minio";
 import { createDownloadClient } from "../src/download/client-transport";
 import { DownloadPhase, type DownloadResponse } from "../src/gen/delineate/v1/download_service";
-import { TEST_BUCKET, TEST_CREDENTIALS } from "../test/support/s3-server";
 import { download, request, settled, waitForReady } from "./load/download";
 import type {
   DedupResult,
@@ -17,6 +16,10 @@ import type {
 } from "./load/tasks";
 import { send } from "./lib/ipc";
 import { percentile } from "./lib/stats";
+
+/** As test/support/s3-server.ts sets up s3rver (not imported: it would load s3rver here too). */
+const S3_BUCKET = "downloads";
+const S3_CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } as const;
 
 /** A load generator in its own process: argv[2] is a LoadTask as JSON; the result goes back over IPC. */
 async function run(task: LoadTask): Promise<unknown> {
@@ -52,6 +55,10 @@ function clients(address: string, count: number, window?: number) {
   );
 }
 
+function cpuMs(usage: NodeJS.CpuUsage): number {
+  return (usage.user + usage.system) / 1000;
+}
+
 function closeAll(list: ReadonlyArray<{ close(): void }>): void {
   for (const c of list) c.close();
 }
@@ -63,14 +70,16 @@ function assertOk(outcome: { code: status; details: string }, what: string): voi
 async function grpcDownload(task: Extract<LoadTask, { kind: "grpc-download" }>): Promise<TransferResult> {
   const [client] = clients(task.address, 1, task.window);
   await waitForReady(client!);
+  const cpu = process.cpuUsage();
   const started = performance.now();
   const outcome = await download(client!, request(task.fileId, { chunkSizeBytes: task.chunkSizeBytes }));
   const ms = performance.now() - started;
+  const clientCpuMs = cpuMs(process.cpuUsage(cpu));
   client!.close();
   assertOk(outcome, "download");
   if (outcome.bytes !== task.expectBytes)
     throw new Error(`got ${outcome.bytes} of ${task.expectBytes} bytes`);
-  return { bytes: outcome.bytes, ms };
+  return { bytes: outcome.bytes, ms, clientCpuMs };
 }
 
 /** Same window as the gRPC client: the stream's initial window and the connection window. */
@@ -81,6 +90,7 @@ async function http2Download(port: number, window: number): Promise<TransferResu
     session.once("error", reject);
   });
   if (window > 65_535) session.setLocalWindowSize(window);
+  const cpu = process.cpuUsage();
   const started = performance.now();
   const bytes = await new Promise<number>((resolve, reject) => {
     let n = 0;
@@ -90,8 +100,9 @@ async function http2Download(port: number, window: number): Promise<TransferResu
     stream.on("error", reject);
   });
   const ms = performance.now() - started;
+  const clientCpuMs = cpuMs(process.cpuUsage(cpu));
   session.close();
-  return { bytes, ms };
+  return { bytes, ms, clientCpuMs };
 }
 
 async function fileRead(path: string, pieceBytes: number): Promise<TransferResult> {
@@ -103,14 +114,16 @@ async function fileRead(path: string, pieceBytes: number): Promise<TransferResul
   return { bytes, ms: performance.now() - started };
 }
 
-function minio(endpoint: string): MinioClient {
+/** Loaded only by the S3 tasks: the other load processes start faster without it. */
+async function minio(endpoint: string): Promise<MinioClient> {
+  const { Client } = await import("minio");
   const url = new URL(endpoint);
-  return new MinioClient({
+  return new Client({
     endPoint: url.hostname,
     port: Number(url.port),
     useSSL: false,
-    accessKey: TEST_CREDENTIALS.accessKeyId,
-    secretKey: TEST_CREDENTIALS.secretAccessKey,
+    accessKey: S3_CREDENTIALS.accessKeyId,
+    secretKey: S3_CREDENTIALS.secretAccessKey,
     pathStyle: true,
   });
 }
@@ -119,16 +132,16 @@ function minio(endpoint: string): MinioClient {
 async function s3Put(endpoint: string, key: string, path: string): Promise<TransferResult> {
   const body = await readFile(path);
   const started = performance.now();
-  await minio(endpoint).putObject(TEST_BUCKET, key, body, body.length);
+  await (await minio(endpoint)).putObject(S3_BUCKET, key, body, body.length);
   return { bytes: body.length, ms: performance.now() - started };
 }
 
 async function s3Get(endpoint: string, key: string): Promise<TransferResult> {
-  const client = minio(endpoint);
-  await client.statObject(TEST_BUCKET, key);
+  const client = await minio(endpoint);
+  await client.statObject(S3_BUCKET, key);
   const started = performance.now();
   let bytes = 0;
-  for await (const piece of await client.getObject(TEST_BUCKET, key)) bytes += (piece as Buffer).length;
+  for await (const piece of await client.getObject(S3_BUCKET, key)) bytes += (piece as Buffer).length;
   return { bytes, ms: performance.now() - started };
 }
 

@@ -91,6 +91,14 @@ export function rssOf(pid: number): number {
   return match?.[1] === undefined ? Number.NaN : Number(match[1]) * 1024;
 }
 
+/** CPU time (user + system) a process has used so far, in ms, from /proc (clock ticks of 10 ms). */
+export function cpuMsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  // Fields after the command name (which may hold spaces): state is 3rd, utime 14th, stime 15th.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 export interface RssSampler {
   /** Stops sampling; the peak and the samples taken. */
   stop(): { peakBytes: number; samples: number };

@@ -3,7 +3,15 @@ import { MiB } from "./stats";
 /** Sizes and counts per run: `full` is the benchmark, `smoke` proves the harness at tiny sizes. */
 export interface Profile {
   readonly name: "full" | "smoke";
-  readonly p1: { bytes: number; runs: number; s3Bytes: number; s3Runs: number; window: number };
+  readonly p1: {
+    bytes: number;
+    runs: number;
+    s3Bytes: number;
+    s3Runs: number;
+    window: number;
+    /** Also the 1 MiB-chunk and default-window variants. */
+    sweep: boolean;
+  };
   readonly p2: { sizes: readonly number[]; bytesPerSecond: number };
   readonly p3: { streams: number; heartbeatMs: number; holdMs: number; channels: number };
   readonly p4: { streams: number; bytes: number; delayMs: number };
@@ -13,7 +21,7 @@ export interface Profile {
 
 export const FULL: Profile = {
   name: "full",
-  p1: { bytes: 256 * MiB, runs: 5, s3Bytes: 64 * MiB, s3Runs: 3, window: 16 * MiB },
+  p1: { bytes: 256 * MiB, runs: 5, s3Bytes: 64 * MiB, s3Runs: 3, window: 16 * MiB, sweep: true },
   p2: { sizes: [1024 * MiB, 256 * MiB], bytesPerSecond: 64 * MiB },
   p3: { streams: 2000, heartbeatMs: 5000, holdMs: 16_000, channels: 8 },
   p4: { streams: 100, bytes: 32 * MiB, delayMs: 1000 },
@@ -23,8 +31,8 @@ export const FULL: Profile = {
 
 export const SMOKE: Profile = {
   name: "smoke",
-  p1: { bytes: 4 * MiB, runs: 1, s3Bytes: 1 * MiB, s3Runs: 1, window: 16 * MiB },
-  p2: { sizes: [8 * MiB, 2 * MiB], bytesPerSecond: 32 * MiB },
+  p1: { bytes: 4 * MiB, runs: 1, s3Bytes: 1 * MiB, s3Runs: 1, window: 16 * MiB, sweep: false },
+  p2: { sizes: [4 * MiB], bytesPerSecond: 32 * MiB },
   p3: { streams: 20, heartbeatMs: 200, holdMs: 900, channels: 2 },
   p4: { streams: 10, bytes: 256 * 1024, delayMs: 300 },
   p5: { streams: 20, runs: 1, channels: 2 },

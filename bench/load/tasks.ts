@@ -48,6 +48,10 @@ export type LoadTask =
 export interface TransferResult {
   readonly bytes: number;
   readonly ms: number;
+  /** The load process's own CPU time during the transfer. */
+  readonly clientCpuMs?: number;
+  /** The server's CPU time during the transfer (filled in by the runner). */
+  readonly serverCpuMs?: number;
 }
 
 export interface WaitingStreamsResult {

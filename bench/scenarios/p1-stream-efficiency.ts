@@ -1,18 +1,28 @@
 import path from "node:path";
 import { fileKey } from "../../src/storage/keys";
 import { TEST_BUCKET, TEST_CREDENTIALS } from "../../test/support/s3-server";
-import { runLoad, startChild } from "../lib/children";
+import { cpuMsOf, runLoad, startChild } from "../lib/children";
 import { serviceEnv, startService, withChildren, type BenchContext } from "../lib/context";
 import { atLeast, type Figure } from "../lib/figures";
 import { writeFile } from "../lib/fixtures";
 import { median, mibPerSecond, MiB } from "../lib/stats";
-import type { TransferResult } from "../load/tasks";
+import type { LoadTask, TransferResult } from "../load/tasks";
 
 const FILE_ID = 20_001;
 const S3_FILE_ID = 20_003;
 const DEFAULT_WINDOW = 65_535;
 
 const rate = (r: TransferResult) => mibPerSecond(r.bytes, r.ms);
+/** CPU ms per MiB moved, server and client together: unlike throughput, barely moved by other load. */
+const cpuPerMiB = (r: TransferResult) => ((r.serverCpuMs ?? 0) + (r.clientCpuMs ?? 0)) / (r.bytes / MiB);
+
+const serverCpuPerMiB = (r: TransferResult) => (r.serverCpuMs ?? 0) / (r.bytes / MiB);
+
+async function withServerCpu(pid: number, task: LoadTask): Promise<TransferResult> {
+  const before = cpuMsOf(pid);
+  const result = await runLoad<TransferResult>(task);
+  return { ...result, serverCpuMs: cpuMsOf(pid) - before };
+}
 
 /**
  * One prepared file through the service vs a bare node:http2 server piping it with the same receive
@@ -20,7 +30,7 @@ const rate = (r: TransferResult) => mibPerSecond(r.bytes, r.ms);
  * Variants run interleaved, so every ratio compares runs made under the same machine load.
  */
 export async function p1StreamEfficiency(ctx: BenchContext): Promise<{ figures: Figure[]; raw: unknown }> {
-  const { bytes, runs, window, s3Bytes, s3Runs } = ctx.profile.p1;
+  const { bytes, runs, window, s3Bytes, s3Runs, sweep } = ctx.profile.p1;
   const dataDir = path.join(ctx.workDir, "p1");
   const file = await writeFile(dataDir, FILE_ID, bytes);
   const s3File = await writeFile(path.join(ctx.workDir, "p1-s3"), S3_FILE_ID, s3Bytes);
@@ -30,37 +40,22 @@ export async function p1StreamEfficiency(ctx: BenchContext): Promise<{ figures: 
     const plain = track(await startChild("plain-http2-server.js", { args: [file] }));
     const address = `127.0.0.1:${service.port}`;
     await runLoad({ kind: "prepare", address, fileIds: [FILE_ID] });
+    const grpc = (chunkSizeBytes: number, win: number) => () =>
+      withServerCpu(service.pid, {
+        kind: "grpc-download",
+        address,
+        fileId: FILE_ID,
+        chunkSizeBytes,
+        window: win,
+        expectBytes: bytes,
+      });
     const variants = {
-      service: () =>
-        runLoad<TransferResult>({
-          kind: "grpc-download",
-          address,
-          fileId: FILE_ID,
-          chunkSizeBytes: 0,
-          window,
-          expectBytes: bytes,
-        }),
-      service1MiBChunks: () =>
-        runLoad<TransferResult>({
-          kind: "grpc-download",
-          address,
-          fileId: FILE_ID,
-          chunkSizeBytes: MiB,
-          window,
-          expectBytes: bytes,
-        }),
-      serviceDefaultWindow: () =>
-        runLoad<TransferResult>({
-          kind: "grpc-download",
-          address,
-          fileId: FILE_ID,
-          chunkSizeBytes: 0,
-          window: DEFAULT_WINDOW,
-          expectBytes: bytes,
-        }),
-      http2: () => runLoad<TransferResult>({ kind: "http2-download", port: plain.port, window }),
+      service: grpc(0, window),
+      service1MiBChunks: grpc(MiB, window),
+      serviceDefaultWindow: grpc(0, DEFAULT_WINDOW),
+      http2: () => withServerCpu(plain.pid, { kind: "http2-download", port: plain.port, window }),
       http2DefaultWindow: () =>
-        runLoad<TransferResult>({ kind: "http2-download", port: plain.port, window: DEFAULT_WINDOW }),
+        withServerCpu(plain.pid, { kind: "http2-download", port: plain.port, window: DEFAULT_WINDOW }),
       fileRead: () => runLoad<TransferResult>({ kind: "file-read", path: file, pieceBytes: 256 * 1024 }),
     };
     const results: Record<keyof typeof variants, TransferResult[]> = {
@@ -71,8 +66,11 @@ export async function p1StreamEfficiency(ctx: BenchContext): Promise<{ figures: 
       http2DefaultWindow: [],
       fileRead: [],
     };
+    const chosen = sweep
+      ? variants
+      : { service: variants.service, http2: variants.http2, fileRead: variants.fileRead };
     for (let run = 0; run < runs; run++) {
-      for (const [name, go] of Object.entries(variants) as Array<
+      for (const [name, go] of Object.entries(chosen) as Array<
         [keyof typeof variants, () => Promise<TransferResult>]
       >) {
         const result = await go();
@@ -138,9 +136,39 @@ export async function p1StreamEfficiency(ctx: BenchContext): Promise<{ figures: 
     },
     info("P1", "service (256 KiB chunks, 16 MiB window)", median(fs.service.map(rate)), "MiB/s"),
     info("P1", "plain node:http2 (16 MiB window)", median(fs.http2.map(rate)), "MiB/s"),
-    info("P1", "service, 1 MiB chunks", median(fs.service1MiBChunks.map(rate)), "MiB/s"),
-    info("P1", "service, default 64 KiB client window", median(fs.serviceDefaultWindow.map(rate)), "MiB/s"),
-    info("P1", "plain node:http2, default 64 KiB window", median(fs.http2DefaultWindow.map(rate)), "MiB/s"),
+    info("P1", "CPU ms per MiB, service (server + client)", median(fs.service.map(cpuPerMiB)), "ms"),
+    info("P1", "CPU ms per MiB, plain node:http2 (server + client)", median(fs.http2.map(cpuPerMiB)), "ms"),
+    info(
+      "P1",
+      "CPU per MiB, plain node:http2 / service (efficiency, robust to load)",
+      median(fs.service.map((r, i) => cpuPerMiB(fs.http2[i]!) / cpuPerMiB(r))),
+      "×",
+    ),
+    info("P1", "server CPU ms per MiB, service", median(fs.service.map(serverCpuPerMiB)), "ms"),
+    info("P1", "server CPU ms per MiB, plain node:http2", median(fs.http2.map(serverCpuPerMiB)), "ms"),
+    ...(sweep
+      ? [
+          info("P1", "service, 1 MiB chunks", median(fs.service1MiBChunks.map(rate)), "MiB/s"),
+          info(
+            "P1",
+            "server CPU ms per MiB, 1 MiB chunks",
+            median(fs.service1MiBChunks.map(serverCpuPerMiB)),
+            "ms",
+          ),
+          info(
+            "P1",
+            "service, default 64 KiB client window",
+            median(fs.serviceDefaultWindow.map(rate)),
+            "MiB/s",
+          ),
+          info(
+            "P1",
+            "plain node:http2, default 64 KiB window",
+            median(fs.http2DefaultWindow.map(rate)),
+            "MiB/s",
+          ),
+        ]
+      : []),
     info("P1", "raw file read (256 KiB pieces)", median(fs.fileRead.map(rate)), "MiB/s"),
     info("P1", "service / raw file read", median(ratios(fs.service, fs.fileRead)), "×"),
     info("P1", `s3 driver through the service, ${mib(s3Bytes)}`, median(s3.service.map(rate)), "MiB/s"),

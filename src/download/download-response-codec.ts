@@ -13,6 +13,26 @@ const MAX_CHUNK_HEADER = 3 + 3 * 10;
  * its data copied once (ts-proto's writer copies it twice and costs 20–40 % of a stream's CPU).
  */
 export function encodeDownloadResponse(message: DownloadResponse): Buffer {
+  return encodeInto(message, (size) => Buffer.allocUnsafe(size));
+}
+
+let scratch = Buffer.alloc(0);
+
+/**
+ * For grpc-js's responseSerialize only: a chunk is encoded into one reused buffer, valid until the
+ * next call. grpc-js copies a serialized message into its framed output in the same synchronous
+ * call (serializeMessage), so the buffer is free again at once; that saves a chunk-sized
+ * allocation per message, which was most of the server's GC time (README, Performance).
+ * test/integration/concurrent-downloads.test.ts guards this against a grpc-js that keeps it.
+ */
+export function serializeDownloadResponseForGrpc(message: DownloadResponse): Buffer {
+  return encodeInto(message, (size) => {
+    if (scratch.length < size) scratch = Buffer.allocUnsafeSlow(Math.max(size, 2 * scratch.length));
+    return scratch.subarray(0, size);
+  });
+}
+
+function encodeInto(message: DownloadResponse, allocate: (size: number) => Buffer): Buffer {
   if (message.event?.$case !== "chunk") return Buffer.from(DownloadResponse.encode(message).finish());
   const { offset, data } = message.event.value;
   const header = Buffer.allocUnsafe(MAX_CHUNK_HEADER);
@@ -30,7 +50,7 @@ export function encodeDownloadResponse(message: DownloadResponse): Buffer {
   if (data.length === 0) return Buffer.from(header.subarray(0, at));
   header[at++] = TAG_DATA;
   at = writeVarint(header, at, data.length);
-  const out = Buffer.allocUnsafe(at + data.length);
+  const out = allocate(at + data.length);
   header.copy(out, 0, 0, at);
   out.set(data, at);
   return out;

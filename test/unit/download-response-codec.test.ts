@@ -1,6 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { decodeDownloadResponse, encodeDownloadResponse } from "../../src/download/download-response-codec";
+import {
+  decodeDownloadResponse,
+  encodeDownloadResponse,
+  serializeDownloadResponseForGrpc,
+} from "../../src/download/download-response-codec";
 import { DownloadPhase, DownloadResponse } from "../../src/gen/delineate/v1/download_service";
 
 function tsProto(message: DownloadResponse): Buffer {
@@ -58,6 +62,7 @@ describe("DownloadResponse codec", () => {
     it(`encodes ${name} byte-identically to ts-proto and decodes it back`, () => {
       const ours = encodeDownloadResponse(message);
       assert.ok(ours.equals(tsProto(message)));
+      assert.ok(serializeDownloadResponseForGrpc(message).equals(tsProto(message)));
       assert.deepEqual(decodeDownloadResponse(ours), DownloadResponse.decode(ours));
     });
   }
