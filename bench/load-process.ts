@@ -205,9 +205,11 @@ async function waitingStreams(
   const pool = clients(task.address, task.channels);
   await Promise.all(pool.map(waitForReady));
   const lateness: number[] = [];
+  const firstStatusMs: number[] = [];
   let waiting = 0;
   let failed = 0;
   const calls = task.fileIds.map((fileId, i) => {
+    const started = performance.now();
     const call = pool[i % pool.length]!.download(request(fileId));
     let last: number | undefined;
     call.on("data", (message: DownloadResponse) => {
@@ -217,6 +219,7 @@ async function waitingStreams(
       const now = performance.now();
       if (last === undefined) {
         waiting += 1;
+        firstStatusMs.push(now - started);
         last = now;
       } else if (now - last >= task.heartbeatMs / 2) {
         lateness.push(Math.max(0, now - last - task.heartbeatMs));
@@ -228,6 +231,11 @@ async function waitingStreams(
     });
     return call;
   });
+  // The hold starts once every stream is waiting, so each one sees several heartbeats.
+  const allWaiting = performance.now() + 120_000;
+  while (waiting + failed < calls.length && performance.now() < allWaiting) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
   await new Promise((resolve) => setTimeout(resolve, task.holdMs));
   for (const call of calls) call.cancel();
   await new Promise((resolve) => setTimeout(resolve, 200));
@@ -235,6 +243,7 @@ async function waitingStreams(
   return {
     opened: calls.length,
     waiting,
+    allWaitingAfterMs: Math.max(...firstStatusMs),
     heartbeats: lateness.length,
     latenessP50Ms: percentile(lateness, 50),
     latenessP99Ms: percentile(lateness, 99),

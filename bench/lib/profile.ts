@@ -23,8 +23,8 @@ export const FULL: Profile = {
   name: "full",
   p1: { bytes: 256 * MiB, runs: 5, s3Bytes: 64 * MiB, s3Runs: 3, window: 16 * MiB, sweep: true },
   p2: { sizes: [1024 * MiB, 256 * MiB], bytesPerSecond: 64 * MiB },
-  p3: { streams: 2000, heartbeatMs: 5000, holdMs: 16_000, channels: 8 },
-  p4: { streams: 100, bytes: 32 * MiB, delayMs: 1000 },
+  p3: { streams: 2000, heartbeatMs: 5000, holdMs: 15_500, channels: 8 },
+  p4: { streams: 100, bytes: 4 * MiB, delayMs: 1000 },
   p5: { streams: 500, runs: 3, channels: 4 },
   p6: { files: 16, bytes: 1 * MiB, concurrency: 64, durationMs: 6000, runs: 3 },
 };

@@ -58,6 +58,8 @@ export interface WaitingStreamsResult {
   readonly opened: number;
   /** Streams that saw a status within the first heartbeat interval. */
   readonly waiting: number;
+  /** How long after opening the last stream got its first status. */
+  readonly allWaitingAfterMs: number;
   readonly heartbeats: number;
   readonly latenessP50Ms: number;
   readonly latenessP99Ms: number;

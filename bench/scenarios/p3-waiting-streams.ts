@@ -51,7 +51,7 @@ export async function p3WaitingStreams(ctx: BenchContext): Promise<{ figures: Fi
       target: `= ${streams}`,
       met: result.waiting === streams && result.failed === 0,
       kind: "correctness",
-      detail: `${result.failed} failed`,
+      detail: `${result.failed} failed; all waiting ${(result.allWaitingAfterMs / 1000).toFixed(1)} s after opening`,
     },
     {
       id: "P3",

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { runLoad } from "../lib/children";
+import { cpuMsOf, runLoad } from "../lib/children";
 import { serviceEnv, startService, withChildren, type BenchContext } from "../lib/context";
 import { atMost, type Figure } from "../lib/figures";
 import { range, writeFiles } from "../lib/fixtures";
@@ -16,7 +16,7 @@ export async function p5FirstStatus(ctx: BenchContext): Promise<{ figures: Figur
   const fileIds = range(FIRST_FILE_ID, streams);
   const warmupFileIds = range(FIRST_FILE_ID + streams, WARMUP_STREAMS);
   await writeFiles(dataDir, [...fileIds, ...warmupFileIds], 1024);
-  const results: FirstStatusResult[] = [];
+  const results: Array<FirstStatusResult & { serverCpuMsPerStream: number }> = [];
   for (let run = 0; run < runs; run++) {
     const result = await withChildren(async (track) => {
       // A delay far beyond the run: every file stays cold, so each run sees new jobs.
@@ -29,13 +29,16 @@ export async function p5FirstStatus(ctx: BenchContext): Promise<{ figures: Figur
           }),
         ),
       );
-      return runLoad<FirstStatusResult>({
+      const before = cpuMsOf(service.pid);
+      const out = await runLoad<FirstStatusResult>({
         kind: "first-status",
         address: `127.0.0.1:${service.port}`,
         fileIds,
         warmupFileIds,
         channels,
       });
+      const serverCpuMsPerStream = (cpuMsOf(service.pid) - before) / (streams + WARMUP_STREAMS);
+      return { ...out, serverCpuMsPerStream };
     });
     ctx.log(`P5 run ${run + 1}/${runs}: ${JSON.stringify(result)}`);
     results.push(result);
@@ -52,6 +55,15 @@ export async function p5FirstStatus(ctx: BenchContext): Promise<{ figures: Figur
       met: atMost(p99, 50),
       kind: "timing",
       detail: `median of ${runs} runs; p50 ${median(results.map((r) => r.p50Ms)).toFixed(1)} ms`,
+    },
+    {
+      id: "P5",
+      name: "server CPU per stream (open, job, first status, cancel)",
+      value: median(results.map((r) => r.serverCpuMsPerStream)),
+      unit: "ms",
+      target: "",
+      met: undefined,
+      kind: "info",
     },
     {
       id: "P5",

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { runLoad } from "../lib/children";
+import { cpuMsOf, runLoad } from "../lib/children";
 import { serviceEnv, startService, withChildren, type BenchContext } from "../lib/context";
 import { atLeast, type Figure } from "../lib/figures";
 import { range, writeFiles } from "../lib/fixtures";
@@ -18,8 +18,9 @@ export async function p6SmallDownloads(ctx: BenchContext): Promise<{ figures: Fi
     const service = track(await startService(serviceEnv(dataDir)));
     const address = `127.0.0.1:${service.port}`;
     await runLoad({ kind: "prepare", address, fileIds });
-    const out: SmallDownloadsResult[] = [];
+    const out: Array<SmallDownloadsResult & { serverCpuMsPerDownload: number }> = [];
     for (let run = 0; run < runs; run++) {
+      const before = cpuMsOf(service.pid);
       const result = await runLoad<SmallDownloadsResult>({
         kind: "small-downloads",
         address,
@@ -32,7 +33,7 @@ export async function p6SmallDownloads(ctx: BenchContext): Promise<{ figures: Fi
       ctx.log(
         `P6 run ${run + 1}/${runs}: ${((result.completed / result.ms) * 1000).toFixed(0)}/s, ${result.failed} failed`,
       );
-      out.push(result);
+      out.push({ ...result, serverCpuMsPerDownload: (cpuMsOf(service.pid) - before) / result.completed });
     }
     return out;
   });
@@ -49,6 +50,15 @@ export async function p6SmallDownloads(ctx: BenchContext): Promise<{ figures: Fi
       met: atLeast(perSecond, 500),
       kind: "timing",
       detail: `median of ${runs} runs of ${durationMs / 1000} s; ${((perSecond * bytes) / MiB).toFixed(0)} MiB/s`,
+    },
+    {
+      id: "P6",
+      name: "server CPU per download",
+      value: median(results.map((r) => r.serverCpuMsPerDownload)),
+      unit: "ms",
+      target: "",
+      met: undefined,
+      kind: "info",
     },
     {
       id: "P6",
