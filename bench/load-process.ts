@@ -4,7 +4,7 @@ import http2 from "node:http2";
 import { status, type ServiceError } from "@grpc/grpc-js";
 import type { Client as MinioClient } from "minio";
 import { createDownloadClient } from "../src/download/client-transport";
-import { DownloadPhase, type DownloadResponse } from "../src/gen/delineate/v1/download_service";
+import { type DownloadPhase, type DownloadResponse } from "../src/gen/delineate/v1/download_service";
 import { download, request, settled, waitForReady } from "./load/download";
 import type {
   DedupResult,
@@ -196,8 +196,7 @@ async function slowDownload(
 
 /**
  * Opens one stream per file id and keeps them waiting. Lateness is how much longer than the heartbeat
- * interval a stream went without a status; statuses closer than half an interval (phase changes) are
- * not heartbeats.
+ * interval a stream went without a heartbeat (the first status starts the server's heartbeat timer).
  */
 async function waitingStreams(
   task: Extract<LoadTask, { kind: "waiting-streams" }>,
@@ -212,19 +211,22 @@ async function waitingStreams(
     const started = performance.now();
     const call = pool[i % pool.length]!.download(request(fileId));
     let last: number | undefined;
+    let lastPhase: DownloadPhase | undefined;
     call.on("data", (message: DownloadResponse) => {
       const event = message.event;
       if (event?.$case !== "status") return;
-      if (event.value.phase === DownloadPhase.DOWNLOAD_PHASE_READY) return;
       const now = performance.now();
+      const phase = event.value.phase;
       if (last === undefined) {
         waiting += 1;
         firstStatusMs.push(now - started);
         last = now;
-      } else if (now - last >= task.heartbeatMs / 2) {
+      } else if (phase === lastPhase) {
+        // A heartbeat; a status with a new phase is a phase change, sent off the heartbeat schedule.
         lateness.push(Math.max(0, now - last - task.heartbeatMs));
         last = now;
       }
+      lastPhase = phase;
     });
     call.on("error", (e: ServiceError) => {
       if (e.code !== status.CANCELLED) failed += 1;
