@@ -8,6 +8,12 @@ import { decodeDownloadResponse } from "./download-response-codec";
  */
 export const CLIENT_FLOW_CONTROL_WINDOW = 16 * 1024 * 1024;
 
+/**
+ * The chunk size a client on that window should ask for (chunk_size_bytes): 1 MiB chunks cost the
+ * server 20–30 % less CPU than the 256 KiB default (fewer messages), at 4× the memory per stream.
+ */
+export const CLIENT_CHUNK_SIZE_BYTES = 1024 * 1024;
+
 export const CLIENT_CHANNEL_OPTIONS: ChannelOptions = {
   "grpc-node.flow_control_window": CLIENT_FLOW_CONTROL_WINDOW,
   "grpc.max_receive_message_length": 2 * 1024 * 1024,
