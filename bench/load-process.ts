@@ -330,7 +330,7 @@ async function smallDownloads(
     const client = pool[i % pool.length]!;
     while (performance.now() < end) {
       const fileId = task.fileIds[next++ % task.fileIds.length]!;
-      const outcome = await download(client, request(fileId));
+      const outcome = await download(client, request(fileId, { chunkSizeBytes: task.chunkSizeBytes }));
       if (outcome.code === status.OK && outcome.bytes === task.expectBytes) completed += 1;
       else failed += 1;
     }

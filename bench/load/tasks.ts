@@ -38,6 +38,7 @@ export type LoadTask =
   | {
       readonly kind: "small-downloads";
       readonly address: string;
+      readonly chunkSizeBytes: number;
       readonly fileIds: readonly number[];
       readonly concurrency: number;
       readonly channels: number;
