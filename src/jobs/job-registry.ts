@@ -37,7 +37,7 @@ export class JobRegistry {
   private readonly lifetime = new AbortController();
 
   constructor(private readonly options: JobRegistryOptions) {
-    // Every running job listens on this one signal.
+    // Every running job listens on this one signal; more than 10 is normal, not a leak.
     setMaxListeners(0, this.lifetime.signal);
   }
 

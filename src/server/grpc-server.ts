@@ -1,5 +1,6 @@
 import { Server, type ServerInterceptor, type ServiceDefinition } from "@grpc/grpc-js";
 import { ReflectionService } from "@grpc/reflection";
+import { serializeDownloadResponseForGrpc } from "../download/download-response-codec";
 import { tolerantDeserialize } from "../download/tolerant-deserialize";
 import {
   CheckFileRequest,
@@ -48,6 +49,8 @@ const downloadServiceDefinition = {
       (b) => DownloadRequest.decode(b),
       () => DownloadRequest.create(),
     ),
+    // Chunks framed by hand into a reused buffer, one copy of the data (see download-response-codec).
+    responseSerialize: serializeDownloadResponseForGrpc,
   },
 } satisfies ServiceDefinition;
 
