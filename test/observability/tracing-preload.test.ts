@@ -1,18 +1,16 @@
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { createInterface } from "node:readline";
 import { describe, it } from "node:test";
 import { credentials } from "@grpc/grpc-js";
 import { DownloadServiceClient, type CheckFileResponse } from "../../src/gen/delineate/v1/download_service";
+import { startChildServer, TRACING_PRELOAD } from "../support/child-server";
 import { assertNoLeaks } from "../support/no-leaks";
-
-const ROOT = path.join(__dirname, "..", "..", "..");
 
 /** Loopback stand-in for Jaeger's OTLP/HTTP port: keeps every body posted to /v1/traces. */
 async function startOtlpReceiver(): Promise<{ server: Server; port: number; bodies: Buffer[] }> {
@@ -30,47 +28,23 @@ async function startOtlpReceiver(): Promise<{ server: Server; port: number; bodi
   return { server, port: (server.address() as AddressInfo).port, bodies };
 }
 
-/** The production command line: `node -r dist/src/observability/tracing.js dist/src/main.js`. */
-function startService(env: Record<string, string>): {
-  child: ChildProcess;
-  port: Promise<number>;
-  logs: Array<Record<string, unknown>>;
-} {
-  const logs: Array<Record<string, unknown>> = [];
-  const child = spawn(
-    process.execPath,
-    ["-r", path.join(ROOT, "dist/src/observability/tracing.js"), path.join(ROOT, "dist/src/main.js")],
-    { env: { PATH: process.env.PATH ?? "", ...env }, stdio: ["ignore", "pipe", "inherit"] },
-  );
-  const port = new Promise<number>((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout });
-    lines.on("line", (line) => {
-      const entry = JSON.parse(line) as { message?: string; port?: number };
-      logs.push(entry);
-      if (entry.message === "listening" && entry.port) resolve(entry.port);
-    });
-    child.once("exit", (code) => reject(new Error(`service exited early (${code})`)));
-  });
-  return { child, port, logs };
-}
-
 describe("tracing preload (the start command)", () => {
   assertNoLeaks();
 
   it("instruments grpc-js and exports OTLP spans to OTEL_EXPORTER_OTLP_ENDPOINT", async () => {
     const receiver = await startOtlpReceiver();
     const dataDir = await mkdtemp(path.join(tmpdir(), "delineate-otlp-"));
-    const { child, port } = startService({
-      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${receiver.port}`,
-      OTEL_BSP_SCHEDULE_DELAY: "100",
-      GRPC_HOST: "127.0.0.1",
-      GRPC_PORT: "0",
-      METRICS_PORT: "0",
-      DATA_DIR: dataDir,
-      SEED_SAMPLE_DATA: "false",
-    });
+    const { process: child, address } = await startChildServer(
+      {
+        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${receiver.port}`,
+        OTEL_BSP_SCHEDULE_DELAY: "100",
+        DATA_DIR: dataDir,
+        SEED_SAMPLE_DATA: "false",
+      },
+      { preload: true },
+    );
     try {
-      const client = new DownloadServiceClient(`127.0.0.1:${await port}`, credentials.createInsecure());
+      const client = new DownloadServiceClient(address, credentials.createInsecure());
       const answer = await new Promise<CheckFileResponse>((resolve, reject) =>
         client.checkFile({ fileId: 70_001 }, (error, response) =>
           error ? reject(error) : resolve(response),
@@ -99,14 +73,10 @@ describe("tracing preload (the start command)", () => {
   });
 
   it("refuses a bad OTEL_EXPORTER_OTLP_ENDPOINT at start, naming it (exit 2)", async () => {
-    const child = spawn(
-      process.execPath,
-      ["-r", path.join(ROOT, "dist/src/observability/tracing.js"), "-e", "0"],
-      {
-        env: { PATH: process.env.PATH ?? "", OTEL_EXPORTER_OTLP_ENDPOINT: "ftp://collector" },
-        stdio: ["ignore", "ignore", "pipe"],
-      },
-    );
+    const child = spawn(process.execPath, ["-r", TRACING_PRELOAD, "-e", "0"], {
+      env: { PATH: process.env.PATH ?? "", OTEL_EXPORTER_OTLP_ENDPOINT: "ftp://collector" },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
     let stderr = "";
     child.stderr.on("data", (part: Buffer) => (stderr += part.toString()));
     const [code] = (await once(child, "exit")) as [number | null];
@@ -116,15 +86,13 @@ describe("tracing preload (the start command)", () => {
 
   it("is off when OTEL_EXPORTER_OTLP_ENDPOINT is unset: serves, no trace ids", async () => {
     const dataDir = await mkdtemp(path.join(tmpdir(), "delineate-otlp-"));
-    const { child, port, logs } = startService({
-      GRPC_HOST: "127.0.0.1",
-      GRPC_PORT: "0",
-      METRICS_PORT: "0",
-      DATA_DIR: dataDir,
-      SEED_SAMPLE_DATA: "false",
-    });
+    const {
+      process: child,
+      address,
+      logs,
+    } = await startChildServer({ DATA_DIR: dataDir, SEED_SAMPLE_DATA: "false" }, { preload: true });
     try {
-      const client = new DownloadServiceClient(`127.0.0.1:${await port}`, credentials.createInsecure());
+      const client = new DownloadServiceClient(address, credentials.createInsecure());
       await new Promise<CheckFileResponse>((resolve, reject) =>
         client.checkFile({ fileId: 70_001 }, (error, response) =>
           error ? reject(error) : resolve(response),

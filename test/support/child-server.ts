@@ -3,6 +3,8 @@ import path from "node:path";
 import { createInterface } from "node:readline";
 
 export const MAIN = path.resolve(__dirname, "..", "..", "src", "main.js");
+/** The production command line preloads tracing before grpc-js: `node -r …/tracing.js main.js`. */
+export const TRACING_PRELOAD = path.resolve(__dirname, "..", "..", "src", "observability", "tracing.js");
 
 export interface ChildServer {
   readonly process: ChildProcess;
@@ -13,9 +15,16 @@ export interface ChildServer {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** The real entry point (dist/src/main.js) in its own process, as `npm start` runs it. */
-export async function startChildServer(env: Record<string, string>): Promise<ChildServer> {
-  const child = spawn(process.execPath, [MAIN], {
+/**
+ * The real entry point (dist/src/main.js) in its own process; with `preload`, exactly as
+ * `npm start` runs it (tracing loaded with -r before anything else).
+ */
+export async function startChildServer(
+  env: Record<string, string>,
+  options: { preload?: boolean } = {},
+): Promise<ChildServer> {
+  const args = options.preload ? ["-r", TRACING_PRELOAD, MAIN] : [MAIN];
+  const child = spawn(process.execPath, args, {
     env: { PATH: process.env.PATH, GRPC_HOST: "127.0.0.1", GRPC_PORT: "0", METRICS_PORT: "0", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
