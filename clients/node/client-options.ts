@@ -1,4 +1,5 @@
 import type { ChannelOptions } from "@grpc/grpc-js";
+import { CLIENT_CHANNEL_OPTIONS } from "../../src/download/client-transport";
 
 /** How to reach the server. Defaults are merged once, in resolveClientOptions. */
 export interface ClientOptions {
@@ -16,19 +17,15 @@ export interface ResolvedClientOptions {
   readonly channelOptions: ChannelOptions;
 }
 
-/** 16 MiB: with the 64 KiB HTTP/2 default one stream tops out far below the wire (see the benchmarks). */
-export const DEFAULT_FLOW_CONTROL_WINDOW = 16 * 1024 * 1024;
-
 /**
  * Keepalive inside the 30-60 s / 10 s band of DESIGN.md §6: often enough to notice a dead peer, rare
  * enough that the server's 10 s min_ping_interval never answers with ENHANCE_YOUR_CALM.
  */
 export const DEFAULT_CHANNEL_OPTIONS: ChannelOptions = {
+  // The 16 MiB receive window and message limit the benchmarks chose (src/download/client-transport.ts).
+  ...CLIENT_CHANNEL_OPTIONS,
   "grpc.keepalive_time_ms": 30_000,
   "grpc.keepalive_timeout_ms": 10_000,
-  "grpc-node.flow_control_window": DEFAULT_FLOW_CONTROL_WINDOW,
-  // A chunk is at most 1 MiB plus framing.
-  "grpc.max_receive_message_length": 4 * 1024 * 1024,
 };
 
 export function resolveClientOptions(options: ClientOptions = {}): ResolvedClientOptions {

@@ -1,10 +1,11 @@
 import { credentials, Metadata, type ChannelCredentials, type ServiceError } from "@grpc/grpc-js";
 import type { Writable } from "node:stream";
 import {
-  DownloadServiceClient,
+  type DownloadServiceClient,
   type CheckFileResponse,
   type PreparedFile,
 } from "../../src/gen/delineate/v1/download_service";
+import { FastDownloadServiceClient } from "../../src/download/client-transport";
 import { resolveClientOptions, type ClientOptions, type ResolvedClientOptions } from "./client-options";
 import { downloadFile, type DownloadOptions, type DownloadResult } from "./download-file";
 
@@ -95,7 +96,7 @@ export class DelineateClient {
   }
 
   private newStub(): DownloadServiceClient {
-    return new DownloadServiceClient(
+    return new FastDownloadServiceClient(
       this.address,
       channelCredentials(this.options),
       this.options.channelOptions,

@@ -30,7 +30,7 @@ export interface DownloadOptions {
   /** Silence (no message at all) after which an attempt is abandoned and resumed. */
   readonly idleTimeoutMs?: number;
   readonly retry?: RetryOptions;
-  /** 0 = the server's default. */
+  /** 0 = the server's default (CLIENT_CHUNK_SIZE_BYTES, 1 MiB, costs the server less CPU per MiB). */
   readonly chunkSizeBytes?: number;
   /** Deadline per attempt; none by default, since processing alone may take minutes. */
   readonly attemptTimeoutMs?: number;

@@ -1,4 +1,9 @@
-import { credentials, makeGenericClientConstructor, type ChannelOptions } from "@grpc/grpc-js";
+import {
+  credentials,
+  makeGenericClientConstructor,
+  type ChannelCredentials,
+  type ChannelOptions,
+} from "@grpc/grpc-js";
 import { DownloadServiceService, type DownloadServiceClient } from "../gen/delineate/v1/download_service";
 import { decodeDownloadResponse } from "./download-response-codec";
 
@@ -20,7 +25,7 @@ export const CLIENT_CHANNEL_OPTIONS: ChannelOptions = {
 };
 
 /** The generated client, but chunks are decoded without copying their data. */
-const FastDownloadServiceClient = makeGenericClientConstructor(
+export const FastDownloadServiceClient = makeGenericClientConstructor(
   {
     ...DownloadServiceService,
     download: { ...DownloadServiceService.download, responseDeserialize: decodeDownloadResponse },
@@ -28,7 +33,7 @@ const FastDownloadServiceClient = makeGenericClientConstructor(
   "delineate.v1.DownloadService",
 ) as unknown as new (
   address: string,
-  creds: ReturnType<typeof credentials.createInsecure>,
+  creds: ChannelCredentials,
   options?: ChannelOptions,
 ) => DownloadServiceClient;
 
