@@ -1,4 +1,4 @@
-import { DownloadPhase } from "../../src/gen/delineate/v1/download_service";
+import { downloadPhaseToJSON, type DownloadPhase } from "../../src/gen/delineate/v1/download_service";
 
 const UNITS = ["B", "KiB", "MiB", "GiB", "TiB"];
 
@@ -25,17 +25,9 @@ export function formatEta(ms: number | undefined): string {
   return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
 }
 
+/** "queued", "processing", "ready", "draining" (the enum's own names, without the prefix). */
 export function phaseName(phase: DownloadPhase): string {
-  switch (phase) {
-    case DownloadPhase.DOWNLOAD_PHASE_QUEUED:
-      return "queued";
-    case DownloadPhase.DOWNLOAD_PHASE_PROCESSING:
-      return "processing";
-    case DownloadPhase.DOWNLOAD_PHASE_READY:
-      return "ready";
-    case DownloadPhase.DOWNLOAD_PHASE_DRAINING:
-      return "draining";
-    default:
-      return "unknown";
-  }
+  return downloadPhaseToJSON(phase)
+    .replace(/^DOWNLOAD_PHASE_/, "")
+    .toLowerCase();
 }
