@@ -25,8 +25,10 @@ export function serviceEnv(dataDir: string, extra: Record<string, string> = {}):
   };
 }
 
+/** BENCH_SERVER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") go to the service process only. */
 export function startService(env: Record<string, string>): Promise<Child> {
-  return startChild("server-process.js", { env });
+  const execArgv = process.env.BENCH_SERVER_NODE_ARGS?.split(" ").filter((a) => a !== "") ?? [];
+  return startChild("server-process.js", { env, execArgv });
 }
 
 /** Stops every child, even when the scenario failed half way. */

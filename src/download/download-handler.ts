@@ -54,7 +54,10 @@ export function createDownloadHandler(
       const range = byteRange(args, info.size);
       active.nextOffset = range.offset;
       const writer = new ResponseWriter(call, controller.signal, MAX_IN_FLIGHT);
-      const known = await untilAborted(records.find(args.fileId, info), controller.signal);
+      // A running job means no usable record yet (it is saved just before the job leaves the registry).
+      const known = jobs.has(args.fileId)
+        ? undefined
+        : await untilAborted(records.find(args.fileId, info), controller.signal);
       call.sendMetadata(new Metadata());
       const { record, jobId, joined } = known
         ? { record: known, jobId: "", joined: false }

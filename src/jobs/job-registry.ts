@@ -50,6 +50,11 @@ export class JobRegistry {
     return { queued: this.waiting.length, processing: this.running };
   }
 
+  /** Whether a job for this file is queued or processing (its caller would join it). */
+  has(fileId: number): boolean {
+    return this.jobs.has(fileId);
+  }
+
   join(fileId: number, info: ObjectInfo): JoinedJob {
     const existing = this.jobs.get(fileId);
     if (existing) {

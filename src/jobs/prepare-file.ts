@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { setTimeout as sleep } from "node:timers/promises";
+import { setImmediate as yieldToEventLoop, setTimeout as sleep } from "node:timers/promises";
 import type { Config } from "../config/config";
 import { inSpan } from "../observability/spans";
 import { fileKey } from "../storage/keys";
@@ -32,6 +32,10 @@ export function createPrepareFile(deps: PrepareFileDeps): PrepareFile {
     const { min, max } = { min: deps.delay.minMs, max: deps.delay.maxMs };
     const delayMs = deps.delay.enabled ? Math.round(min + random() * (max - min)) : 0;
     job.startProcessing(delayMs);
+    // Start the scan's storage work on a later turn: the caller's first status (sent right after
+    // join) goes out first, even when hundreds of jobs start in one burst.
+    await yieldToEventLoop();
+    signal.throwIfAborted();
     // If one half fails, the other is stopped too (no delay timer or storage read left running).
     const both = new AbortController();
     const stop = () => both.abort(signal.reason);

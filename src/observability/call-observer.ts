@@ -102,6 +102,8 @@ export function createCallObserver(metrics: Metrics | undefined, logger: Logger)
         metrics?.downloads.inc({ outcome });
       }
       const level = SERVER_FAULTS.has(code) ? "warn" : QUIET_SERVICES.has(service) ? "debug" : "info";
+      // Built only when it will be written: one line per call is a real cost under load.
+      if (!logger.isLevelEnabled(level)) return;
       logger.log(level, "call ended", {
         method: method.path,
         ...(fileIds && fileIds.length === 1 ? { file_id: fileIds[0] } : {}),

@@ -3,10 +3,12 @@ import { activeSpanContext } from "./spans";
 
 /** JSON lines on stdout. Errors are serialised with their stack, which only logs ever see. */
 export function createLogger(level: string, silent = false): winston.Logger {
-  return winston.createLogger({
+  const logger = winston.createLogger({
     level,
     silent,
     format: winston.format.combine(
+      // Winston formats every line before its transports filter by level: drop disabled ones first.
+      winston.format((info) => (logger.isLevelEnabled(info.level) ? info : false))(),
       winston.format.timestamp(),
       winston.format((info) => {
         for (const [key, value] of Object.entries(info)) {
@@ -25,6 +27,7 @@ export function createLogger(level: string, silent = false): winston.Logger {
     defaultMeta: { service: "delineate" },
     transports: [new winston.transports.Console()],
   });
+  return logger;
 }
 
 function serializeError(error: Error): Record<string, unknown> {

@@ -1,4 +1,5 @@
 import {
+  ProxyTracerProvider,
   SpanStatusCode,
   trace,
   type Attributes,
@@ -9,6 +10,12 @@ import {
 
 /** A no-op until a tracer provider is registered (see tracing.ts): spans cost nothing without it. */
 export const tracer = trace.getTracer("delineate");
+
+/** True once a tracer provider is registered (tracing.ts); decided when the server is built. */
+export function tracingEnabled(): boolean {
+  const provider = trace.getTracerProvider();
+  return !(provider instanceof ProxyTracerProvider) || provider.getDelegateTracer("delineate") !== undefined;
+}
 
 /** Runs `work` in a new active span, recording a thrown error and ending the span either way. */
 export function inSpan<T>(

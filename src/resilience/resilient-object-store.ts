@@ -61,7 +61,13 @@ export class ResilientObjectStore implements ObjectStore {
       handleWhen((error) => isStorageFailure(error) && !(error instanceof BrokenCircuitError)),
       { maxAttempts: config.retryDelaysMs.length, backoff: new IterableBackoff(config.retryDelaysMs) },
     );
-    this.policy = wrap(retryPolicy, this.breaker, timeout(config.timeoutMs, TimeoutStrategy.Aggressive));
+    // abortOnReturn off: aborting each finished call's signal costs a DOMException and an event per call,
+    // and nothing listens to it then (a timed-out call's signal is still aborted by the timer).
+    const timeoutPolicy = timeout(config.timeoutMs, {
+      strategy: TimeoutStrategy.Aggressive,
+      abortOnReturn: false,
+    });
+    this.policy = wrap(retryPolicy, this.breaker, timeoutPolicy);
   }
 
   get circuitState(): CircuitState {

@@ -10,6 +10,7 @@ import { PreparedRecords } from "../jobs/prepared-records";
 import { createCallObserver } from "../observability/call-observer";
 import { Metrics } from "../observability/metrics";
 import { startMetricsServer, type MetricsServer } from "../observability/metrics-server";
+import { tracingEnabled } from "../observability/spans";
 import { TracedObjectStore } from "../observability/traced-object-store";
 import { ResilientObjectStore } from "../resilience/resilient-object-store";
 import { STORAGE_HEALTH_SERVICE, storageHealthEvents } from "../resilience/storage-health";
@@ -59,8 +60,10 @@ export async function startServer(config: Config, options: StartOptions): Promis
     dataDir: config.storage.driver === "fs" ? config.storage.dataDir : undefined,
   });
   let setStorageHealth: ((status: ServingStatus) => void) | undefined;
+  const driver = options.store ?? createObjectStore(config.storage, config.storagePolicy);
   const store = new ResilientObjectStore(
-    new TracedObjectStore(options.store ?? createObjectStore(config.storage, config.storagePolicy)),
+    // Without tracing a span per storage call is pure cost (a no-op span and context switch each).
+    tracingEnabled() ? new TracedObjectStore(driver) : driver,
     config.storagePolicy,
     [metrics.storageEvents, storageHealthEvents(() => setStorageHealth)],
   );

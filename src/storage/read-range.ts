@@ -28,7 +28,9 @@ export async function* readRange(
     options.signal?.throwIfAborted();
     const stream = await store.read(key, { offset, length: end - offset }, options.pieceBytes);
     try {
-      for await (const piece of stream as AsyncIterable<Buffer>) {
+      // Leaving the loop early must not destroy the stream with an AbortError (a stack trace per
+      // download); the finally below closes it either way.
+      for await (const piece of stream.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
         const part = offset + piece.length > end ? piece.subarray(0, end - offset) : piece;
         offset += part.length;
         failures = 0;

@@ -5,7 +5,8 @@ import path from "node:path";
 import { describe, it } from "node:test";
 import { Metadata, status, type ClientReadableStream } from "@grpc/grpc-js";
 import { DownloadPhase, type DownloadResponse } from "../../src/gen/delineate/v1/download_service";
-import { fileKey } from "../../src/storage/keys";
+import { FsObjectStore } from "../../src/storage/fs-object-store";
+import { fileKey, preparedRecordKey } from "../../src/storage/keys";
 import { collectDownload, downloadRequest, statuses } from "../support/collect";
 import { makeFile } from "../support/files";
 import { assertNoLeaks } from "../support/no-leaks";
@@ -73,6 +74,44 @@ describe("jobs", () => {
       assert.equal(server.running.deps.downloads.size, 0, "no stream left behind");
     } finally {
       await server.close();
+    }
+  });
+
+  it("callers that join a running job do not look the prepared record up in storage", async () => {
+    /** The real fs driver, counting lookups of this file's prepared record. */
+    class RecordLookups extends FsObjectStore {
+      count = 0;
+      override get(key: string): Promise<Buffer | undefined> {
+        if (key === preparedRecordKey(FILE.fileId)) this.count += 1;
+        return super.get(key);
+      }
+    }
+    const dataDir = await mkdtemp(path.join(tmpdir(), "delineate-lookups-"));
+    const store = new RecordLookups(dataDir);
+    const server = await startTestServer({
+      files: [FILE],
+      dataDir,
+      store,
+      env: { DOWNLOAD_DELAY_MIN_MS: "700", DOWNLOAD_DELAY_MAX_MS: "700" },
+    });
+    try {
+      const client = server.client();
+      const first = collectDownload(client, downloadRequest(FILE.fileId));
+      while (server.running.deps.jobs.size === 0) await new Promise((r) => setTimeout(r, 10));
+      assert.equal(store.count, 1, "the caller that started the job looked once");
+      const joiners = await Promise.all(
+        Array.from({ length: 5 }, () => collectDownload(client, downloadRequest(FILE.fileId))),
+      );
+      const results = [await first, ...joiners];
+      for (const result of results) {
+        assert.equal(result.status.code, status.OK);
+        assert.ok(result.bytes.equals(FILE.bytes));
+      }
+      assert.ok(joiners.every((r) => statuses(r)[0]?.joinedExistingJob === true));
+      assert.equal(store.count, 1, "joiners went straight to the job");
+    } finally {
+      await server.close();
+      await rm(dataDir, { recursive: true, force: true });
     }
   });
 
