@@ -28,6 +28,13 @@ export class ActiveDownloads {
     return this.streams.size;
   }
 
+  /** Open streams by stage (asked at scrape time). */
+  get countsByStage(): { waiting: number; sending: number } {
+    let sending = 0;
+    for (const stream of this.streams) if (stream.stage === "sending") sending++;
+    return { waiting: this.streams.size - sending, sending };
+  }
+
   get isDraining(): boolean {
     return this.draining;
   }

@@ -13,7 +13,6 @@ export interface JobRegistryOptions {
   /** Mean processing time, for the ETA of queued jobs. */
   readonly expectedProcessingMs: number;
   readonly logger: Logger;
-  readonly onJobStart?: (job: Job) => void;
   /** A caller joined a job already running (deduplicated work). */
   readonly onJobJoin?: (job: Job) => void;
   readonly onJobEnd?: (job: Job, outcome: "ready" | "failed") => void;
@@ -48,6 +47,15 @@ export class JobRegistry {
 
   get counts(): { queued: number; processing: number } {
     return { queued: this.waiting.length, processing: this.running };
+  }
+
+  /** How long the longest-running processing job has been at it (0 when none). */
+  get oldestProcessingMs(): number {
+    let oldest = 0;
+    for (const job of this.jobs.values()) {
+      if (job.phase === "processing") oldest = Math.max(oldest, job.processingMs);
+    }
+    return oldest;
   }
 
   /** Whether a job for this file is queued or processing (its caller would join it). */
@@ -106,7 +114,6 @@ export class JobRegistry {
       }
     }
     logger.info("job started", { job_id: job.id, file_id: job.fileId, size_bytes: job.info.size });
-    this.options.onJobStart?.(job);
     try {
       const record = await this.options.prepare(job, signal);
       // Remembered before the job leaves the map: a new caller either joins or finds the record.

@@ -64,7 +64,6 @@ export function createCallObserver(metrics: Metrics | undefined, logger: Logger)
     };
     const isDownload = method.path === DOWNLOAD_PATH;
     metrics?.grpcStarted.inc(labels);
-    if (isDownload) metrics?.activeStreams.inc({ stage: "waiting" });
 
     let requestId = "";
     let principal: string | undefined;
@@ -72,20 +71,12 @@ export function createCallObserver(metrics: Metrics | undefined, logger: Logger)
     let jobId: string | undefined;
     let bytes = 0;
     let sentMetadata = false;
-    let stage: "waiting" | "sending" = "waiting";
     let firstStatusSeen = false;
     let spanContext: SpanContext | undefined;
     let done = false;
 
     const noteSpan = () => {
       spanContext ??= activeSpanContext();
-    };
-
-    const toSending = () => {
-      if (!isDownload || stage === "sending") return;
-      stage = "sending";
-      metrics?.activeStreams.dec({ stage: "waiting" });
-      metrics?.activeStreams.inc({ stage: "sending" });
     };
 
     const finish = (code: number) => {
@@ -96,7 +87,6 @@ export function createCallObserver(metrics: Metrics | undefined, logger: Logger)
       metrics?.grpcHandled.inc({ ...labels, grpc_code: grpcCode });
       metrics?.grpcHandlingSeconds.observe({ ...labels, grpc_code: grpcCode }, seconds);
       if (isDownload) {
-        metrics?.activeStreams.dec({ stage });
         const outcome =
           grpcCode === "OK" ? "completed" : grpcCode === "Canceled" ? "cancelled" : snake(grpcCode);
         metrics?.downloads.inc({ outcome });
@@ -176,8 +166,6 @@ export function createCallObserver(metrics: Metrics | undefined, logger: Logger)
           metrics?.timeToFirstStatus.observe(elapsed);
         }
         if (event.value.jobId) jobId = event.value.jobId;
-      } else if (event.$case === "metadata") {
-        toSending();
       } else if (event.$case === "chunk") {
         const size = event.value.data?.length ?? 0;
         if (bytes === 0 && size > 0) metrics?.timeToFirstByte.observe(elapsed);

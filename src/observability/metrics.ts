@@ -10,6 +10,10 @@ type GrpcLabels = "grpc_type" | "grpc_service" | "grpc_method";
 export interface MetricsOptions {
   /** Jobs queued / processing right now, asked at scrape time. */
   readonly jobCounts?: () => { queued: number; processing: number };
+  /** Age of the longest-running processing job, asked at scrape time. */
+  readonly oldestProcessingMs?: () => number;
+  /** Download streams open now, by stage, asked at scrape time. */
+  readonly streamCounts?: () => { waiting: number; sending: number };
   /** The configured upper bound of the simulated processing, for the "beyond max" alert. */
   readonly processingMaxSeconds: number;
   /** fs driver: the data directory whose volume fill is reported. */
@@ -40,7 +44,6 @@ export class Metrics {
 
   readonly downloads: Counter<"outcome">;
   readonly bytesSent: Counter;
-  readonly activeStreams: Gauge<"stage">;
   readonly timeToFirstStatus: Histogram;
   readonly timeToFirstByte: Histogram;
   readonly jobJoins: Counter;
@@ -49,7 +52,6 @@ export class Metrics {
   readonly storageSeconds: Histogram<"operation" | "outcome">;
   readonly storageRetries: Counter<"operation">;
   readonly circuitState: Gauge<"state">;
-  private readonly processing = new Set<Job>();
 
   constructor(options: MetricsOptions) {
     const registers = [this.registry];
@@ -99,14 +101,18 @@ export class Metrics {
       help: "File bytes sent in Download chunks.",
       registers,
     });
-    this.activeStreams = new Gauge({
+    const { streamCounts } = options;
+    new Gauge({
       name: "delineate_active_streams",
       help: "Download streams open now: waiting (queued/processing) or sending (chunks flowing).",
       labelNames: ["stage"],
       registers,
+      collect() {
+        const counts = streamCounts?.() ?? { waiting: 0, sending: 0 };
+        this.set({ stage: "waiting" }, counts.waiting);
+        this.set({ stage: "sending" }, counts.sending);
+      },
     });
-    this.activeStreams.set({ stage: "waiting" }, 0);
-    this.activeStreams.set({ stage: "sending" }, 0);
     this.timeToFirstStatus = new Histogram({
       name: "delineate_time_to_first_status_seconds",
       help: "From the start of a Download to its first status message.",
@@ -149,15 +155,13 @@ export class Metrics {
         this.set({ phase: "processing" }, counts.processing);
       },
     });
-    const processing = this.processing;
+    const { oldestProcessingMs } = options;
     new Gauge({
       name: "delineate_job_oldest_processing_seconds",
       help: "Age of the longest-running processing job (0 when none).",
       registers,
       collect() {
-        let oldest = 0;
-        for (const job of processing) oldest = Math.max(oldest, job.processingMs / 1000);
-        this.set(oldest);
+        this.set((oldestProcessingMs?.() ?? 0) / 1000);
       },
     });
     new Gauge({
@@ -224,12 +228,7 @@ export class Metrics {
     this.jobJoins.inc();
   };
 
-  readonly jobStarted = (job: Job): void => {
-    this.processing.add(job);
-  };
-
   readonly jobEnded = (job: Job, outcome: "ready" | "failed"): void => {
-    this.processing.delete(job);
     this.jobsEnded.inc({ outcome });
     // A job that failed while queued never processed: its time says nothing.
     if (job.processingMs > 0) this.jobProcessingSeconds.observe({ outcome }, job.processingMs / 1000);

@@ -56,6 +56,8 @@ export async function startServer(config: Config, options: StartOptions): Promis
   }
   const metrics: Metrics = new Metrics({
     jobCounts: () => jobs.counts,
+    oldestProcessingMs: () => jobs.oldestProcessingMs,
+    streamCounts: () => downloads.countsByStage,
     processingMaxSeconds: config.delay.enabled ? config.delay.maxMs / 1000 : 0,
     dataDir: config.storage.driver === "fs" ? config.storage.dataDir : undefined,
   });
@@ -81,7 +83,6 @@ export async function startServer(config: Config, options: StartOptions): Promis
     maxConcurrentJobs: config.maxConcurrentJobs,
     expectedProcessingMs: config.delay.enabled ? (config.delay.minMs + config.delay.maxMs) / 2 : 0,
     logger,
-    onJobStart: metrics.jobStarted,
     onJobJoin: metrics.jobJoined,
     onJobEnd: metrics.jobEnded,
   });
