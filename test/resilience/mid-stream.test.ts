@@ -1,11 +1,10 @@
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { status } from "@grpc/grpc-js";
 import { DownloadPhase } from "../../src/gen/delineate/v1/download_service";
 import { collectDownload, downloadRequest, statuses } from "../support/collect";
 import { makeFile, sha256 } from "../support/files";
-import { trackSuiteResources } from "../support/no-leaks";
-import { startStorageLab, type StorageLab } from "../support/storage-lab";
+import { useStorageLab } from "../support/storage-lab";
 
 const FILE = makeFile(31_001, 3 * 1024 * 1024 + 77);
 const SLOW_FILE = makeFile(31_002, 2 * 1024 * 1024);
@@ -16,21 +15,13 @@ function completeSha(result: Awaited<ReturnType<typeof collectDownload>>): strin
 }
 
 describe("storage connection reset mid-stream", () => {
-  const resources = trackSuiteResources();
-  let lab: StorageLab;
-  before(async () => {
-    lab = await startStorageLab({ files: [FILE], env: { DOWNLOAD_DELAY_ENABLED: "false" } });
-  });
-  after(async () => {
-    await lab.close();
-    await resources.assertClean();
-  });
+  const lab = useStorageLab({ files: [FILE], env: { DOWNLOAD_DELAY_ENABLED: "false" } });
 
   it("re-reads from the next offset: one unbroken stream with the right sha256", async () => {
-    const proxy = lab.proxies[0]!;
+    const proxy = lab().proxies[0]!;
     // Every storage connection is reset once it has carried 700 KiB: scan and download both break.
     proxy.setMode({ kind: "reset-after", bytes: 700 * 1024 });
-    const result = await collectDownload(lab.server.client(), downloadRequest(FILE.fileId));
+    const result = await collectDownload(lab().server.client(), downloadRequest(FILE.fileId));
     proxy.setMode({ kind: "pass" });
     assert.equal(result.status.code, status.OK, result.status.details);
     assert.ok(proxy.resets >= 8, `expected resets in both scan and download, saw ${proxy.resets}`);
@@ -49,22 +40,14 @@ describe("storage connection reset mid-stream", () => {
 });
 
 describe("storage that stalls mid-stream", () => {
-  const resources = trackSuiteResources();
-  let lab: StorageLab;
-  before(async () => {
-    lab = await startStorageLab({ files: [SLOW_FILE], env: { DOWNLOAD_DELAY_ENABLED: "false" } });
-  });
-  after(async () => {
-    await lab.close();
-    await resources.assertClean();
-  });
+  const lab = useStorageLab({ files: [SLOW_FILE], env: { DOWNLOAD_DELAY_ENABLED: "false" } });
 
   it("drops the silent connection after the idle timeout and resumes once storage answers", async () => {
-    const proxy = lab.proxies[0]!;
+    const proxy = lab().proxies[0]!;
     proxy.setMode({ kind: "slow", bytesPerSecond: 4 * 1024 * 1024 });
     let stalledAt = 0;
     let connectionsAtStall = 0;
-    const result = await collectDownload(lab.server.client(), downloadRequest(SLOW_FILE.fileId), {
+    const result = await collectDownload(lab().server.client(), downloadRequest(SLOW_FILE.fileId), {
       onMessage: (m) => {
         if (m.event?.$case !== "chunk" || stalledAt > 0) return;
         stalledAt = performance.now();
@@ -82,26 +65,18 @@ describe("storage that stalls mid-stream", () => {
 });
 
 describe("a job whose scan fails", () => {
-  const resources = trackSuiteResources();
   const scans: number[] = [];
-  let lab: StorageLab;
-  before(async () => {
-    lab = await startStorageLab({
-      files: [SLOW_FILE],
-      env: { DOWNLOAD_DELAY_MIN_MS: "100", DOWNLOAD_DELAY_MAX_MS: "100" },
-      onScan: (fileId) => scans.push(fileId),
-    });
-  });
-  after(async () => {
-    await lab.close();
-    await resources.assertClean();
+  const lab = useStorageLab({
+    files: [SLOW_FILE],
+    env: { DOWNLOAD_DELAY_MIN_MS: "100", DOWNLOAD_DELAY_MAX_MS: "100" },
+    onScan: (fileId) => scans.push(fileId),
   });
 
   it("tells every waiter UNAVAILABLE with a clear message, empties the registry, and a retry starts afresh", async () => {
-    const proxy = lab.proxies[0]!;
+    const proxy = lab().proxies[0]!;
     // 1 MiB/s: the 2 MiB scan takes ~2 s, time to break storage while it runs.
     proxy.setMode({ kind: "slow", bytesPerSecond: 1024 * 1024 });
-    const client = lab.server.client();
+    const client = lab().server.client();
     let processing!: () => void;
     const processingSeen = new Promise<void>((resolve) => (processing = resolve));
     const onMessage = (m: { event?: { $case: string; value?: unknown } }) => {
@@ -124,8 +99,8 @@ describe("a job whose scan fails", () => {
       assert.ok(Number(result.status.metadata.get("retry-after-ms")[0]) > 0);
       assert.ok(!result.messages.some((m) => m.message.event?.$case === "chunk"), "no bytes sent");
     }
-    assert.equal(lab.server.running.deps.jobs.size, 0, "registry empty again");
-    assert.equal(lab.server.running.deps.downloads.size, 0);
+    assert.equal(lab().server.running.deps.jobs.size, 0, "registry empty again");
+    assert.equal(lab().server.running.deps.downloads.size, 0);
 
     proxy.setMode({ kind: "pass" });
     const again = await collectDownload(client, downloadRequest(SLOW_FILE.fileId));

@@ -1,15 +1,14 @@
 import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
-import { after, before, describe, it } from "node:test";
+import { before, describe, it } from "node:test";
 import { Metadata, status, type ServiceError } from "@grpc/grpc-js";
 import type { CheckFileResponse, DownloadServiceClient } from "../../src/gen/delineate/v1/download_service";
 import { STORAGE_HEALTH_SERVICE } from "../../src/resilience/storage-health";
 import { SERVICE_NAME } from "../../src/server/grpc-server";
 import { collectDownload, downloadRequest } from "../support/collect";
 import { makeFile } from "../support/files";
-import { trackSuiteResources } from "../support/no-leaks";
 import { checkHealth } from "../support/s3-files";
-import { startStorageLab, type StorageLab } from "../support/storage-lab";
+import { useStorageLab } from "../support/storage-lab";
 
 const FILE = makeFile(30_001, 64 * 1024);
 
@@ -33,16 +32,10 @@ function retryAfter(error: ServiceError | null): number {
 }
 
 describe("storage policies through the s3 driver, s3rver and the fault proxy", () => {
-  const resources = trackSuiteResources();
-  let lab: StorageLab;
   let client: DownloadServiceClient;
-  before(async () => {
-    lab = await startStorageLab({ files: [FILE], env: { DOWNLOAD_DELAY_ENABLED: "false" } });
-    client = lab.server.client();
-  });
-  after(async () => {
-    await lab.close();
-    await resources.assertClean();
+  const lab = useStorageLab({ files: [FILE], env: { DOWNLOAD_DELAY_ENABLED: "false" } });
+  before(() => {
+    client = lab().server.client();
   });
 
   it("answers through the proxy while storage is healthy", async () => {
@@ -52,7 +45,7 @@ describe("storage policies through the s3 driver, s3rver and the fault proxy", (
   });
 
   it("retries at once, then after each configured delay, then answers UNAVAILABLE with retry-after-ms", async () => {
-    const proxy = lab.proxies[0]!;
+    const proxy = lab().proxies[0]!;
     proxy.setMode({ kind: "refuse" });
     const before = proxy.connections;
     const answer = await checkFile(client, FILE.fileId);
@@ -67,7 +60,7 @@ describe("storage policies through the s3 driver, s3rver and the fault proxy", (
   });
 
   it("opens after 5 consecutive failures, then fails fast without touching storage", async () => {
-    const proxy = lab.proxies[0]!;
+    const proxy = lab().proxies[0]!;
     const before = proxy.connections;
     const opening = await checkFile(client, FILE.fileId);
     assert.equal(opening.error?.code, status.UNAVAILABLE);
@@ -95,26 +88,26 @@ describe("storage policies through the s3 driver, s3rver and the fault proxy", (
   });
 
   it("reports the outage on the storage health name only; the process stays SERVING", async () => {
-    const { address } = lab.server;
+    const { address } = lab().server;
     assert.equal(await checkHealth(address, STORAGE_HEALTH_SERVICE), "NOT_SERVING");
     assert.equal(await checkHealth(address, ""), "SERVING");
     assert.equal(await checkHealth(address, SERVICE_NAME), "SERVING");
   });
 
   it("lets one trial call through after the half-open delay and closes on success", async () => {
-    const proxy = lab.proxies[0]!;
+    const proxy = lab().proxies[0]!;
     proxy.setMode({ kind: "pass" });
     await sleep(1600);
     const trial = await checkFile(client, FILE.fileId);
     assert.equal(trial.error, null, trial.error?.details);
-    assert.equal(await checkHealth(lab.server.address, STORAGE_HEALTH_SERVICE), "SERVING");
+    assert.equal(await checkHealth(lab().server.address, STORAGE_HEALTH_SERVICE), "SERVING");
     const download = await collectDownload(client, downloadRequest(FILE.fileId));
     assert.equal(download.status.code, status.OK, download.status.details);
     assert.ok(download.bytes.equals(FILE.bytes));
   });
 
   it("a failed trial opens it again for another half-open period", async () => {
-    const proxy = lab.proxies[0]!;
+    const proxy = lab().proxies[0]!;
     proxy.setMode({ kind: "refuse" });
     for (let i = 0; i < 2; i++) await checkFile(client, FILE.fileId); // 4 + 1 failures: open
     await sleep(1600);
@@ -129,21 +122,13 @@ describe("storage policies through the s3 driver, s3rver and the fault proxy", (
 });
 
 describe("per-call timeout against a storage that accepts and hangs", () => {
-  const resources = trackSuiteResources();
-  let lab: StorageLab;
-  before(async () => {
-    lab = await startStorageLab({ files: [FILE], env: { DOWNLOAD_DELAY_ENABLED: "false" } });
-  });
-  after(async () => {
-    await lab.close();
-    await resources.assertClean();
-  });
+  const lab = useStorageLab({ files: [FILE], env: { DOWNLOAD_DELAY_ENABLED: "false" } });
 
   it("gives up on each attempt after STORAGE_TIMEOUT_MS and answers UNAVAILABLE", async () => {
-    const proxy = lab.proxies[0]!;
+    const proxy = lab().proxies[0]!;
     proxy.setMode({ kind: "hang" });
     const before = proxy.connections;
-    const answer = await checkFile(lab.server.client(), FILE.fileId);
+    const answer = await checkFile(lab().server.client(), FILE.fileId);
     assert.equal(answer.error?.code, status.UNAVAILABLE);
     // 4 attempts of 600 ms plus 350 ms of waits; generous upper bound for a loaded machine.
     assert.ok(answer.ms >= 4 * 600, `answered after ${answer.ms} ms`);

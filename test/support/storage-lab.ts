@@ -1,5 +1,7 @@
+import { after, before } from "node:test";
 import type { TestFile } from "./files";
 import { startFaultProxy, type FaultProxy } from "./fault-proxy";
+import { trackSuiteResources } from "./no-leaks";
 import { putFiles, s3Env } from "./s3-files";
 import { startS3, type RunningS3 } from "./s3-server";
 import { startTestServer, type TestServer, type TestServerOptions } from "./test-server";
@@ -62,4 +64,24 @@ export async function startStorageLab(options: StorageLabOptions): Promise<Stora
     await closeAll();
     throw error;
   }
+}
+
+/**
+ * A storage lab for one describe block: started before its tests, closed after them, and the
+ * suite must leave nothing open. Returns a getter (the lab exists once `before` has run).
+ */
+export function useStorageLab(options: StorageLabOptions): () => StorageLab {
+  const resources = trackSuiteResources();
+  let lab: StorageLab | undefined;
+  before(async () => {
+    lab = await startStorageLab(options);
+  });
+  after(async () => {
+    await lab?.close();
+    await resources.assertClean();
+  });
+  return () => {
+    if (!lab) throw new Error("storage lab not started");
+    return lab;
+  };
 }
