@@ -1,21 +1,12 @@
 import { loadConfig } from "./config/config";
-import { ConfigError } from "./config/config-error";
+import { loadOrExit } from "./config/load-or-exit";
 import { createLogger } from "./observability/logger";
 import { flushTraces } from "./observability/spans";
 import { startServer } from "./server/start-server";
 
 /** Wiring only: configuration, start, signals. */
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`delineate: ${error.message}\n`);
-      process.exit(2);
-    }
-    throw error;
-  }
+  const config = loadOrExit(() => loadConfig());
   const logger = createLogger(config.logLevel);
   const running = await startServer(config, { logger });
   const stop = (signal: string) => {

@@ -4,20 +4,11 @@
  * when OTEL_EXPORTER_OTLP_ENDPOINT is set; otherwise this does nothing and nothing is exported.
  */
 import { loadTracingConfig } from "../config/config";
-import { ConfigError } from "../config/config-error";
+import { loadOrExit } from "../config/load-or-exit";
 import type { startTracing as StartTracing } from "./start-tracing";
 
 function setUp(): void {
-  let config;
-  try {
-    config = loadTracingConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`delineate: ${error.message}\n`);
-      process.exit(2);
-    }
-    throw error;
-  }
+  const config = loadOrExit(() => loadTracingConfig());
   if (!config.otlpEndpoint) return;
   // Loaded only when needed (the SDK costs start-up time), and synchronously: tracing must be
   // set up before main loads grpc-js, which an `await import()` would not guarantee.
