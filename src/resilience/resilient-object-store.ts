@@ -17,7 +17,7 @@ import {
 } from "cockatiel";
 import type { StoragePolicyConfig } from "../config/config";
 import type { ByteRange, ObjectInfo, ObjectStore } from "../storage/object-store";
-import { StorageUnavailableError } from "../storage/storage-errors";
+import { isStorageFailure, StorageUnavailableError } from "../storage/storage-errors";
 
 /** What a caller is told to wait after retries ran out (the breaker gives its own figure). */
 const RETRY_AFTER_EXHAUSTED_MS = 1_000;
@@ -139,9 +139,4 @@ export class ResilientObjectStore implements ObjectStore {
   close(): Promise<void> {
     return this.inner.close();
   }
-}
-
-/** Programming errors (bad keys) are not storage failures: no retry, no breaker. */
-function isStorageFailure(error: unknown): boolean {
-  return !(error instanceof RangeError || error instanceof TypeError);
 }

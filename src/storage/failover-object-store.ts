@@ -1,5 +1,6 @@
 import type { Readable } from "node:stream";
 import type { ByteRange, ObjectInfo, ObjectStore } from "./object-store";
+import { isStorageFailure } from "./storage-errors";
 
 export interface FailoverOptions {
   /** How often an endpoint marked down is pinged; a success puts it back in front. */
@@ -80,7 +81,7 @@ export class FailoverObjectStore implements ObjectStore {
       try {
         return await this.attempt(index, fn);
       } catch (error) {
-        if (error instanceof RangeError || error instanceof TypeError) throw error;
+        if (!isStorageFailure(error)) throw error;
         lastError = error;
       }
     }

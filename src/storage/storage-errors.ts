@@ -24,3 +24,8 @@ export class PreparationFailedError extends StorageUnavailableError {
     this.clientMessage = `preparing file ${fileId} failed: storage unavailable; retry to start a new preparation`;
   }
 }
+
+/** Programming errors (a bad key, a wrong argument) are not storage failures: never retried or failed over. */
+export function isStorageFailure(error: unknown): boolean {
+  return !(error instanceof RangeError || error instanceof TypeError);
+}
