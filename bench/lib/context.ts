@@ -1,3 +1,4 @@
+import { SERVER_NODE_FLAGS } from "../../src/server/node-flags";
 import type { Profile } from "./profile";
 import { startChild, type Child } from "./children";
 
@@ -25,10 +26,13 @@ export function serviceEnv(dataDir: string, extra: Record<string, string> = {}):
   };
 }
 
-/** BENCH_SERVER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") go to the service process only. */
+/**
+ * The service with the node flags it runs with in production (SERVER_NODE_FLAGS), then
+ * BENCH_SERVER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"; later flags win).
+ */
 export function startService(env: Record<string, string>): Promise<Child> {
-  const execArgv = process.env.BENCH_SERVER_NODE_ARGS?.split(" ").filter((a) => a !== "") ?? [];
-  return startChild("server-process.js", { env, execArgv });
+  const extra = process.env.BENCH_SERVER_NODE_ARGS?.split(" ").filter((a) => a !== "") ?? [];
+  return startChild("server-process.js", { env, execArgv: [...SERVER_NODE_FLAGS, ...extra] });
 }
 
 /** Stops every child, even when the scenario failed half way. */

@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { createInterface } from "node:readline";
+import { SERVER_NODE_FLAGS } from "../../src/server/node-flags";
 
 export const MAIN = path.resolve(__dirname, "..", "..", "src", "main.js");
-/** The production command line preloads tracing before grpc-js: `node -r …/tracing.js main.js`. */
+/** The production command line: `node <SERVER_NODE_FLAGS> -r …/tracing.js main.js` (tracing before grpc-js). */
 export const TRACING_PRELOAD = path.resolve(__dirname, "..", "..", "src", "observability", "tracing.js");
 
 export interface ChildServer {
@@ -23,7 +24,7 @@ export async function startChildServer(
   env: Record<string, string>,
   options: { preload?: boolean } = {},
 ): Promise<ChildServer> {
-  const args = options.preload ? ["-r", TRACING_PRELOAD, MAIN] : [MAIN];
+  const args = options.preload ? [...SERVER_NODE_FLAGS, "-r", TRACING_PRELOAD, MAIN] : [MAIN];
   const child = spawn(process.execPath, args, {
     env: { PATH: process.env.PATH, GRPC_HOST: "127.0.0.1", GRPC_PORT: "0", METRICS_PORT: "0", ...env },
     stdio: ["ignore", "pipe", "pipe"],
