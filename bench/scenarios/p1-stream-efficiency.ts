@@ -2,7 +2,7 @@ import path from "node:path";
 import { CLIENT_CHUNK_SIZE_BYTES } from "../../src/download/client-transport";
 import { fileKey } from "../../src/storage/keys";
 import { TEST_BUCKET, TEST_CREDENTIALS } from "../../test/support/s3-server";
-import { cpuMsOf, runLoad, startChild } from "../lib/children";
+import { cpuMsOf, runLoad, startChild, type Child } from "../lib/children";
 import { serviceEnv, startService, withChildren, type BenchContext } from "../lib/context";
 import { atLeast, type Figure } from "../lib/figures";
 import { writeFile } from "../lib/fixtures";
@@ -18,6 +18,7 @@ const rate = (r: TransferResult) => mibPerSecond(r.bytes, r.ms);
 const cpuPerMiB = (r: TransferResult) => ((r.serverCpuMs ?? 0) + (r.clientCpuMs ?? 0)) / (r.bytes / MiB);
 
 const serverCpuPerMiB = (r: TransferResult) => (r.serverCpuMs ?? 0) / (r.bytes / MiB);
+const clientCpuPerMiB = (r: TransferResult) => (r.clientCpuMs ?? 0) / (r.bytes / MiB);
 
 async function withServerCpu(pid: number, task: LoadTask): Promise<TransferResult> {
   const before = cpuMsOf(pid);
@@ -39,20 +40,24 @@ export async function p1StreamEfficiency(ctx: BenchContext): Promise<{ figures: 
   const fs = await withChildren(async (track) => {
     const service = track(await startService(serviceEnv(dataDir)));
     const plain = track(await startChild("plain-http2-server.js", { args: [file] }));
-    const address = `127.0.0.1:${service.port}`;
-    await runLoad({ kind: "prepare", address, fileIds: [FILE_ID] });
-    const grpc = (chunkSizeBytes: number, win: number) => () =>
-      withServerCpu(service.pid, {
-        kind: "grpc-download",
-        address,
-        fileId: FILE_ID,
-        chunkSizeBytes,
-        window: win,
-        expectBytes: bytes,
-      });
+    const bare = track(await startChild("bare-grpc-server.js", { args: [dataDir, "serve"] }));
+    await runLoad({ kind: "prepare", address: `127.0.0.1:${service.port}`, fileIds: [FILE_ID] });
+    const grpc =
+      (chunkSizeBytes: number, win: number, server: Child = service) =>
+      () =>
+        withServerCpu(server.pid, {
+          kind: "grpc-download",
+          address: `127.0.0.1:${server.port}`,
+          fileId: FILE_ID,
+          chunkSizeBytes,
+          window: win,
+          expectBytes: bytes,
+        });
     const variants = {
       // As our clients download: createDownloadClient's window and CLIENT_CHUNK_SIZE_BYTES.
       service: grpc(CLIENT_CHUNK_SIZE_BYTES, window),
+      // The same client and window against grpc-js alone (1 MiB file reads, our chunk codec).
+      bareGrpc: grpc(CLIENT_CHUNK_SIZE_BYTES, window, bare),
       serviceDefaultChunks: grpc(0, window),
       serviceDefaultWindow: grpc(0, DEFAULT_WINDOW),
       http2: () => withServerCpu(plain.pid, { kind: "http2-download", port: plain.port, window }),
@@ -62,6 +67,7 @@ export async function p1StreamEfficiency(ctx: BenchContext): Promise<{ figures: 
     };
     const results: Record<keyof typeof variants, TransferResult[]> = {
       service: [],
+      bareGrpc: [],
       serviceDefaultChunks: [],
       serviceDefaultWindow: [],
       http2: [],
@@ -70,7 +76,12 @@ export async function p1StreamEfficiency(ctx: BenchContext): Promise<{ figures: 
     };
     const chosen = sweep
       ? variants
-      : { service: variants.service, http2: variants.http2, fileRead: variants.fileRead };
+      : {
+          service: variants.service,
+          bareGrpc: variants.bareGrpc,
+          http2: variants.http2,
+          fileRead: variants.fileRead,
+        };
     for (let run = 0; run < runs; run++) {
       for (const [name, go] of Object.entries(chosen) as Array<
         [keyof typeof variants, () => Promise<TransferResult>]
@@ -80,7 +91,8 @@ export async function p1StreamEfficiency(ctx: BenchContext): Promise<{ figures: 
         results[name].push(result);
       }
       ctx.log(
-        `P1 run ${run + 1}/${runs}: service ${rate(results.service[run]!).toFixed(0)} MiB/s, http2 ${rate(results.http2[run]!).toFixed(0)} MiB/s`,
+        `P1 run ${run + 1}/${runs}: service ${rate(results.service[run]!).toFixed(0)} MiB/s, ` +
+          `bare grpc-js ${rate(results.bareGrpc[run]!).toFixed(0)} MiB/s, http2 ${rate(results.http2[run]!).toFixed(0)} MiB/s`,
       );
     }
     return results;
@@ -148,6 +160,27 @@ export async function p1StreamEfficiency(ctx: BenchContext): Promise<{ figures: 
     ),
     info("P1", "server CPU ms per MiB, service", median(fs.service.map(serverCpuPerMiB)), "ms"),
     info("P1", "server CPU ms per MiB, plain node:http2", median(fs.http2.map(serverCpuPerMiB)), "ms"),
+    info(
+      "P1",
+      "client CPU ms per MiB, service (grpc-js client)",
+      median(fs.service.map(clientCpuPerMiB)),
+      "ms",
+    ),
+    info("P1", "client CPU ms per MiB, plain node:http2", median(fs.http2.map(clientCpuPerMiB)), "ms"),
+    info(
+      "P1",
+      "bare grpc-js server, same client (grpc-js alone: no store, jobs, limits, metrics)",
+      median(fs.bareGrpc.map(rate)),
+      "MiB/s",
+    ),
+    info("P1", "service / bare grpc-js (same-run pairs)", median(ratios(fs.service, fs.bareGrpc)), "×"),
+    info(
+      "P1",
+      "bare grpc-js / plain node:http2 (same-run pairs)",
+      median(ratios(fs.bareGrpc, fs.http2)),
+      "×",
+    ),
+    info("P1", "server CPU ms per MiB, bare grpc-js", median(fs.bareGrpc.map(serverCpuPerMiB)), "ms"),
     ...(sweep
       ? [
           info(

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { cpuMsOf, runLoad } from "../lib/children";
+import { cpuMsOf, runLoad, startChild, type Child } from "../lib/children";
 import { serviceEnv, startService, withChildren, type BenchContext } from "../lib/context";
 import { atMost, type Figure } from "../lib/figures";
 import { range, writeFiles } from "../lib/fixtures";
@@ -16,35 +16,41 @@ export async function p5FirstStatus(ctx: BenchContext): Promise<{ figures: Figur
   const fileIds = range(FIRST_FILE_ID, streams);
   const warmupFileIds = range(FIRST_FILE_ID + streams, WARMUP_STREAMS);
   await writeFiles(dataDir, [...fileIds, ...warmupFileIds], 1024);
-  const results: Array<FirstStatusResult & { serverCpuMsPerStream: number }> = [];
-  for (let run = 0; run < runs; run++) {
-    const result = await withChildren(async (track) => {
-      // A delay far beyond the run: every file stays cold, so each run sees new jobs.
-      const service = track(
-        await startService(
-          serviceEnv(dataDir, {
-            DOWNLOAD_DELAY_ENABLED: "true",
-            DOWNLOAD_DELAY_MIN_MS: "600000",
-            DOWNLOAD_DELAY_MAX_MS: "600000",
-          }),
-        ),
-      );
-      const before = cpuMsOf(service.pid);
+  type Run = FirstStatusResult & { serverCpuMsPerStream: number };
+  const measure = (start: () => Promise<Child>) =>
+    withChildren(async (track): Promise<Run> => {
+      const server = track(await start());
+      const before = cpuMsOf(server.pid);
       const out = await runLoad<FirstStatusResult>({
         kind: "first-status",
-        address: `127.0.0.1:${service.port}`,
+        address: `127.0.0.1:${server.port}`,
         fileIds,
         warmupFileIds,
         channels,
       });
-      const serverCpuMsPerStream = (cpuMsOf(service.pid) - before) / (streams + WARMUP_STREAMS);
-      return { ...out, serverCpuMsPerStream };
+      return { ...out, serverCpuMsPerStream: (cpuMsOf(server.pid) - before) / (streams + WARMUP_STREAMS) };
     });
-    ctx.log(`P5 run ${run + 1}/${runs}: ${JSON.stringify(result)}`);
-    results.push(result);
+  const results: Run[] = [];
+  const bare: Run[] = [];
+  for (let run = 0; run < runs; run++) {
+    // A delay far beyond the run: every file stays cold, so each run sees new jobs.
+    const service = () =>
+      startService(
+        serviceEnv(dataDir, {
+          DOWNLOAD_DELAY_ENABLED: "true",
+          DOWNLOAD_DELAY_MIN_MS: "600000",
+          DOWNLOAD_DELAY_MAX_MS: "600000",
+        }),
+      );
+    results.push(await measure(service));
+    bare.push(await measure(() => startChild("bare-grpc-server.js", { args: [dataDir, "hold"] })));
+    ctx.log(
+      `P5 run ${run + 1}/${runs}: service ${summary(results[run]!)}; bare grpc-js ${summary(bare[run]!)}`,
+    );
   }
   const p99 = median(results.map((r) => r.p99Ms));
   const missing = results.reduce((n, r) => n + r.missing, 0);
+  const bareP99 = median(bare.map((r) => r.p99Ms));
   const figures: Figure[] = [
     {
       id: "P5",
@@ -67,6 +73,25 @@ export async function p5FirstStatus(ctx: BenchContext): Promise<{ figures: Figur
     },
     {
       id: "P5",
+      name: "bare grpc-js server, same load (the floor: one status written at once, nothing else)",
+      value: bareP99,
+      unit: "ms",
+      target: "",
+      met: undefined,
+      kind: "info",
+      detail: `p99, median of ${runs} runs; server CPU ${median(bare.map((r) => r.serverCpuMsPerStream)).toFixed(2)} ms per stream`,
+    },
+    {
+      id: "P5",
+      name: "first status p99, service / bare grpc-js (same runs)",
+      value: median(results.map((r, i) => r.p99Ms / bare[i]!.p99Ms)),
+      unit: "×",
+      target: "",
+      met: undefined,
+      kind: "info",
+    },
+    {
+      id: "P5",
       name: "streams that got a first status",
       value: streams * runs - missing,
       unit: "streams",
@@ -76,4 +101,8 @@ export async function p5FirstStatus(ctx: BenchContext): Promise<{ figures: Figur
     },
   ];
   return { figures, raw: results };
+}
+
+function summary(r: FirstStatusResult & { serverCpuMsPerStream: number }): string {
+  return `p50 ${r.p50Ms.toFixed(0)} ms, p99 ${r.p99Ms.toFixed(0)} ms, ${r.serverCpuMsPerStream.toFixed(2)} ms CPU/stream, ${r.missing} missing`;
 }

@@ -1,6 +1,6 @@
 import path from "node:path";
 import { CLIENT_CHUNK_SIZE_BYTES } from "../../src/download/client-transport";
-import { cpuMsOf, runLoad } from "../lib/children";
+import { cpuMsOf, runLoad, startChild, type Child } from "../lib/children";
 import { serviceEnv, startService, withChildren, type BenchContext } from "../lib/context";
 import { atLeast, type Figure } from "../lib/figures";
 import { range, writeFiles } from "../lib/fixtures";
@@ -15,32 +15,38 @@ export async function p6SmallDownloads(ctx: BenchContext): Promise<{ figures: Fi
   const dataDir = path.join(ctx.workDir, "p6");
   const fileIds = range(FIRST_FILE_ID, files);
   await writeFiles(dataDir, fileIds, bytes);
-  const results = await withChildren(async (track) => {
+  type Run = SmallDownloadsResult & { serverCpuMsPerDownload: number };
+  const load = (server: Child) => async (): Promise<Run> => {
+    const before = cpuMsOf(server.pid);
+    const result = await runLoad<SmallDownloadsResult>({
+      kind: "small-downloads",
+      address: `127.0.0.1:${server.port}`,
+      // As our clients ask (client-transport); a 1 MiB download is then one chunk message.
+      chunkSizeBytes: CLIENT_CHUNK_SIZE_BYTES,
+      fileIds,
+      concurrency,
+      channels: concurrency,
+      durationMs,
+      expectBytes: bytes,
+    });
+    return { ...result, serverCpuMsPerDownload: (cpuMsOf(server.pid) - before) / result.completed };
+  };
+  // The service and a bare grpc-js server (the floor) run alternately, so each pair shares the machine's load.
+  const { results, bare } = await withChildren(async (track) => {
     const service = track(await startService(serviceEnv(dataDir)));
-    const address = `127.0.0.1:${service.port}`;
-    await runLoad({ kind: "prepare", address, fileIds });
-    const out: Array<SmallDownloadsResult & { serverCpuMsPerDownload: number }> = [];
+    await runLoad({ kind: "prepare", address: `127.0.0.1:${service.port}`, fileIds });
+    const floor = track(await startChild("bare-grpc-server.js", { args: [dataDir, "serve"] }));
+    const out = { results: [] as Run[], bare: [] as Run[] };
     for (let run = 0; run < runs; run++) {
-      const before = cpuMsOf(service.pid);
-      const result = await runLoad<SmallDownloadsResult>({
-        kind: "small-downloads",
-        address,
-        // As our clients ask (client-transport); a 1 MiB download is then one chunk message.
-        chunkSizeBytes: CLIENT_CHUNK_SIZE_BYTES,
-        fileIds,
-        concurrency,
-        channels: concurrency,
-        durationMs,
-        expectBytes: bytes,
-      });
+      out.results.push(await load(service)());
+      out.bare.push(await load(floor)());
       ctx.log(
-        `P6 run ${run + 1}/${runs}: ${((result.completed / result.ms) * 1000).toFixed(0)}/s, ${result.failed} failed`,
+        `P6 run ${run + 1}/${runs}: service ${summary(out.results[run]!)}; bare grpc-js ${summary(out.bare[run]!)}`,
       );
-      out.push({ ...result, serverCpuMsPerDownload: (cpuMsOf(service.pid) - before) / result.completed });
     }
     return out;
   });
-  const perSecond = median(results.map((r) => (r.completed / r.ms) * 1000));
+  const perSecond = median(results.map(rate));
   const failed = results.reduce((n, r) => n + r.failed, 0);
   const label = bytes >= MiB ? `${bytes / MiB} MiB` : `${bytes / 1024} KiB`;
   const figures: Figure[] = [
@@ -65,6 +71,34 @@ export async function p6SmallDownloads(ctx: BenchContext): Promise<{ figures: Fi
     },
     {
       id: "P6",
+      name: "server CPU per download, bare grpc-js",
+      value: median(bare.map((r) => r.serverCpuMsPerDownload)),
+      unit: "ms",
+      target: "",
+      met: undefined,
+      kind: "info",
+    },
+    {
+      id: "P6",
+      name: "bare grpc-js server, same load (the floor: read and stream the file, nothing else)",
+      value: median(bare.map(rate)),
+      unit: "/s",
+      target: "",
+      met: undefined,
+      kind: "info",
+      detail: `median of ${runs} runs`,
+    },
+    {
+      id: "P6",
+      name: "downloads/s, service / bare grpc-js (same-run pairs)",
+      value: median(results.map((r, i) => rate(r) / rate(bare[i]!))),
+      unit: "×",
+      target: "",
+      met: undefined,
+      kind: "info",
+    },
+    {
+      id: "P6",
       name: "failed small downloads",
       value: failed,
       unit: "",
@@ -74,4 +108,12 @@ export async function p6SmallDownloads(ctx: BenchContext): Promise<{ figures: Fi
     },
   ];
   return { figures, raw: results };
+}
+
+function rate(r: SmallDownloadsResult): number {
+  return (r.completed / r.ms) * 1000;
+}
+
+function summary(r: SmallDownloadsResult & { serverCpuMsPerDownload: number }): string {
+  return `${rate(r).toFixed(0)}/s, ${r.serverCpuMsPerDownload.toFixed(2)} ms CPU/download, ${r.failed} failed`;
 }

@@ -1,0 +1,80 @@
+import { createHash } from "node:crypto";
+import { createReadStream, readFileSync } from "node:fs";
+import path from "node:path";
+import { Server, ServerCredentials, type ServerWritableStream } from "@grpc/grpc-js";
+import { serializeDownloadResponseForGrpc } from "../src/download/download-response-codec";
+import { statusResponse } from "../src/download/status-message";
+import {
+  DownloadPhase,
+  DownloadServiceService,
+  type DownloadRequest,
+  type DownloadResponse,
+} from "../src/gen/delineate/v1/download_service";
+import { fileKey } from "../src/storage/keys";
+import { send, type ServerCommand } from "./lib/ipc";
+
+/**
+ * The gRPC floor for P5 and P6: grpc-js with the same service definition and chunk codec, and
+ * nothing of ours between the request and the wire (no validation, store, jobs, records, limits,
+ * metrics, logs). argv[2] is the data dir; argv[3] "hold" answers one status and keeps the stream
+ * open until cancelled, "serve" streams the whole file (1 MiB reads) and its sha256.
+ */
+const [dataDir, mode] = process.argv.slice(2);
+if (dataDir === undefined || (mode !== "hold" && mode !== "serve")) {
+  throw new Error("usage: bare-grpc-server <data-dir> hold|serve");
+}
+const sha256s = new Map<number, string>();
+
+function handle(call: ServerWritableStream<DownloadRequest, DownloadResponse>): void {
+  const { fileId } = call.request;
+  call.write(
+    statusResponse({
+      phase: DownloadPhase.DOWNLOAD_PHASE_PROCESSING,
+      progressPercent: 0,
+      estimatedRemainingMs: 0,
+      message: "processing",
+      jobId: "bare",
+      joinedExistingJob: false,
+    }),
+  );
+  if (mode === "hold") return;
+  const file = path.join(dataDir!, fileKey(fileId));
+  let sha256 = sha256s.get(fileId);
+  if (sha256 === undefined) {
+    sha256 = createHash("sha256").update(readFileSync(file)).digest("hex");
+    sha256s.set(fileId, sha256);
+  }
+  let offset = 0;
+  const stream = createReadStream(file, { highWaterMark: 1024 * 1024 });
+  stream.on("data", (piece: string | Buffer) => {
+    const data = piece as Buffer; // no encoding was set: always a Buffer
+    if (!call.write({ event: { $case: "chunk", value: { offset, data } } })) {
+      stream.pause();
+      call.once("drain", () => stream.resume());
+    }
+    offset += data.length;
+  });
+  stream.on("end", () => {
+    call.write({
+      event: { $case: "complete", value: { bytesSent: offset, sha256, processingDuration: undefined } },
+    });
+    call.end();
+  });
+  call.once("cancelled", () => stream.destroy());
+}
+
+const server = new Server({ "grpc.enable_channelz": 0 });
+server.addService(
+  {
+    ...DownloadServiceService,
+    download: { ...DownloadServiceService.download, responseSerialize: serializeDownloadResponseForGrpc },
+  },
+  { download: handle, checkFile: () => undefined, prepareFiles: () => undefined },
+);
+server.bindAsync("127.0.0.1:0", ServerCredentials.createInsecure(), (error, port) => {
+  if (error) throw error;
+  send({ kind: "ready", port });
+});
+process.on("message", (command: ServerCommand) => {
+  if (command.kind === "stop") process.exit(0);
+});
