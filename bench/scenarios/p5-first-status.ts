@@ -100,7 +100,7 @@ export async function p5FirstStatus(ctx: BenchContext): Promise<{ figures: Figur
       kind: "correctness",
     },
   ];
-  return { figures, raw: results };
+  return { figures, raw: { service: results, bare } };
 }
 
 function summary(r: FirstStatusResult & { serverCpuMsPerStream: number }): string {

@@ -107,7 +107,7 @@ export async function p6SmallDownloads(ctx: BenchContext): Promise<{ figures: Fi
       kind: "correctness",
     },
   ];
-  return { figures, raw: results };
+  return { figures, raw: { service: results, bare } };
 }
 
 function rate(r: SmallDownloadsResult): number {
