@@ -26,6 +26,12 @@ export function serviceEnv(dataDir: string, extra: Record<string, string> = {}):
   };
 }
 
+/** Every job's processing takes exactly `ms` (delay on, min = max). */
+export function fixedDelay(ms: number): Record<string, string> {
+  const value = String(ms);
+  return { DOWNLOAD_DELAY_ENABLED: "true", DOWNLOAD_DELAY_MIN_MS: value, DOWNLOAD_DELAY_MAX_MS: value };
+}
+
 /**
  * The service with the node flags it runs with in production (SERVER_NODE_FLAGS), then
  * BENCH_SERVER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"; later flags win).

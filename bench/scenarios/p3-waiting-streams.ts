@@ -1,6 +1,6 @@
 import path from "node:path";
 import { runLoad, sampleRss } from "../lib/children";
-import { serviceEnv, startService, withChildren, type BenchContext } from "../lib/context";
+import { fixedDelay, serviceEnv, startService, withChildren, type BenchContext } from "../lib/context";
 import { atMost, type Figure } from "../lib/figures";
 import { range, writeFiles } from "../lib/fixtures";
 import { MiB } from "../lib/stats";
@@ -17,14 +17,11 @@ export async function p3WaitingStreams(ctx: BenchContext): Promise<{ figures: Fi
   const dataDir = path.join(ctx.workDir, "p3");
   const fileIds = range(FIRST_FILE_ID, streams);
   await writeFiles(dataDir, fileIds, 1024);
-  const delayMs = String(holdMs * 10);
   const { result, peakBytes } = await withChildren(async (track) => {
     const service = track(
       await startService(
         serviceEnv(dataDir, {
-          DOWNLOAD_DELAY_ENABLED: "true",
-          DOWNLOAD_DELAY_MIN_MS: delayMs,
-          DOWNLOAD_DELAY_MAX_MS: delayMs,
+          ...fixedDelay(holdMs * 10),
           HEARTBEAT_INTERVAL_MS: String(heartbeatMs),
           MAX_CONCURRENT_JOBS: String(streams),
         }),

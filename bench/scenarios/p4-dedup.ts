@@ -1,6 +1,6 @@
 import path from "node:path";
 import { runLoad } from "../lib/children";
-import { serviceEnv, startService, withChildren, type BenchContext } from "../lib/context";
+import { fixedDelay, serviceEnv, startService, withChildren, type BenchContext } from "../lib/context";
 import type { Figure } from "../lib/figures";
 import { writeFile } from "../lib/fixtures";
 import type { DedupResult } from "../load/tasks";
@@ -16,9 +16,7 @@ export async function p4Dedup(ctx: BenchContext): Promise<{ figures: Figure[]; r
     const service = track(
       await startService(
         serviceEnv(dataDir, {
-          DOWNLOAD_DELAY_ENABLED: "true",
-          DOWNLOAD_DELAY_MIN_MS: String(delayMs),
-          DOWNLOAD_DELAY_MAX_MS: String(delayMs),
+          ...fixedDelay(delayMs),
         }),
       ),
     );

@@ -1,6 +1,6 @@
 import path from "node:path";
 import { cpuMsOf, runLoad, startChild, type Child } from "../lib/children";
-import { serviceEnv, startService, withChildren, type BenchContext } from "../lib/context";
+import { fixedDelay, serviceEnv, startService, withChildren, type BenchContext } from "../lib/context";
 import { atMost, type Figure } from "../lib/figures";
 import { range, writeFiles } from "../lib/fixtures";
 import { median } from "../lib/stats";
@@ -30,18 +30,11 @@ export async function p5FirstStatus(ctx: BenchContext): Promise<{ figures: Figur
       });
       return { ...out, serverCpuMsPerStream: (cpuMsOf(server.pid) - before) / (streams + WARMUP_STREAMS) };
     });
+  // A delay far beyond the run: every file stays cold, so each run sees new jobs.
+  const service = () => startService(serviceEnv(dataDir, fixedDelay(600_000)));
   const results: Run[] = [];
   const bare: Run[] = [];
   for (let run = 0; run < runs; run++) {
-    // A delay far beyond the run: every file stays cold, so each run sees new jobs.
-    const service = () =>
-      startService(
-        serviceEnv(dataDir, {
-          DOWNLOAD_DELAY_ENABLED: "true",
-          DOWNLOAD_DELAY_MIN_MS: "600000",
-          DOWNLOAD_DELAY_MAX_MS: "600000",
-        }),
-      );
     results.push(await measure(service));
     bare.push(await measure(() => startChild("bare-grpc-server.js", { args: [dataDir, "hold"] })));
     ctx.log(

@@ -16,7 +16,7 @@ export async function p6SmallDownloads(ctx: BenchContext): Promise<{ figures: Fi
   const fileIds = range(FIRST_FILE_ID, files);
   await writeFiles(dataDir, fileIds, bytes);
   type Run = SmallDownloadsResult & { serverCpuMsPerDownload: number };
-  const load = (server: Child) => async (): Promise<Run> => {
+  const load = async (server: Child): Promise<Run> => {
     const before = cpuMsOf(server.pid);
     const result = await runLoad<SmallDownloadsResult>({
       kind: "small-downloads",
@@ -38,8 +38,8 @@ export async function p6SmallDownloads(ctx: BenchContext): Promise<{ figures: Fi
     const floor = track(await startChild("bare-grpc-server.js", { args: [dataDir, "serve"] }));
     const out = { results: [] as Run[], bare: [] as Run[] };
     for (let run = 0; run < runs; run++) {
-      out.results.push(await load(service)());
-      out.bare.push(await load(floor)());
+      out.results.push(await load(service));
+      out.bare.push(await load(floor));
       ctx.log(
         `P6 run ${run + 1}/${runs}: service ${summary(out.results[run]!)}; bare grpc-js ${summary(out.bare[run]!)}`,
       );
