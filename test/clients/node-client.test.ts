@@ -12,6 +12,8 @@ import {
   DownloadError,
   DownloadPhase,
   type DownloadEvent,
+  type DownloadOptions,
+  type DownloadResult,
 } from "../../clients/node";
 import { startCuttingProxy } from "../support/cutting-proxy";
 import { makeFile, sha256 } from "../support/files";
@@ -22,6 +24,23 @@ const BIG = makeFile(20_001, 3 * 1024 * 1024 + 17);
 const SMALL = makeFile(20_002, 300 * 1024);
 /** Short so a test does not wait seconds for a failure to be noticed. */
 const FAST_RETRY = { initialDelayMs: 20, maxDelayMs: 100 };
+
+/** One downloadFile on a fresh client (closed afterwards), with every event it reported. */
+async function downloadWithEvents(
+  address: string,
+  fileId: number,
+  target: string,
+  options: Omit<DownloadOptions, "onEvent"> = {},
+): Promise<{ result: DownloadResult; events: DownloadEvent[] }> {
+  const client = new DelineateClient(address);
+  const events: DownloadEvent[] = [];
+  try {
+    const result = await client.downloadFile(fileId, target, { ...options, onEvent: (e) => events.push(e) });
+    return { result, events };
+  } finally {
+    client.close();
+  }
+}
 
 describe("Node client", () => {
   const resources = trackSuiteResources();
@@ -38,16 +57,10 @@ describe("Node client", () => {
   });
 
   it("reports phases and bytes, verifies the sha256 and leaves only the final file", async () => {
-    const client = new DelineateClient(server.address);
-    const events: DownloadEvent[] = [];
     const target = path.join(dir, "plain.zip");
-    try {
-      const result = await client.downloadFile(SMALL.fileId, target, { onEvent: (e) => events.push(e) });
-      assert.equal(result.sha256, SMALL.sha256);
-      assert.equal(result.attempts, 1);
-    } finally {
-      client.close();
-    }
+    const { result, events } = await downloadWithEvents(server.address, SMALL.fileId, target);
+    assert.equal(result.sha256, SMALL.sha256);
+    assert.equal(result.attempts, 1);
     assert.ok((await readFile(target)).equals(SMALL.bytes));
     assert.equal(existsSync(`${target}.part`), false);
     assert.equal(existsSync(`${target}.part.json`), false);
@@ -65,20 +78,12 @@ describe("Node client", () => {
       target: server.address,
       cutAfterBytes: [1024 * 1024, 1536 * 1024],
     });
-    const client = new DelineateClient(proxy.address);
-    const events: DownloadEvent[] = [];
     const target = path.join(dir, "cut.zip");
-    try {
-      const result = await client.downloadFile(BIG.fileId, target, {
-        onEvent: (e) => events.push(e),
-        retry: FAST_RETRY,
-      });
-      assert.equal(result.sha256, BIG.sha256);
-      assert.ok(result.attempts >= 3, `attempts ${result.attempts}`);
-    } finally {
-      client.close();
-      await proxy.close();
-    }
+    const { result, events } = await downloadWithEvents(proxy.address, BIG.fileId, target, {
+      retry: FAST_RETRY,
+    }).finally(() => proxy.close());
+    assert.equal(result.sha256, BIG.sha256);
+    assert.ok(result.attempts >= 3, `attempts ${result.attempts}`);
     assert.equal(proxy.cuts, 2);
     assert.ok((await readFile(target)).equals(BIG.bytes), "bytes differ");
     const retries = events.filter((e) => e.type === "retry");
@@ -173,14 +178,8 @@ describe("Node client", () => {
     assert.equal(existsSync(target), false);
 
     // "Process" two: a new client object that knows nothing but the paths.
-    const second = new DelineateClient(server.address);
-    const events: DownloadEvent[] = [];
-    try {
-      const result = await second.downloadFile(BIG.fileId, target, { onEvent: (e) => events.push(e) });
-      assert.equal(result.sha256, BIG.sha256);
-    } finally {
-      second.close();
-    }
+    const { result, events } = await downloadWithEvents(server.address, BIG.fileId, target);
+    assert.equal(result.sha256, BIG.sha256);
     assert.deepEqual(events[0], { type: "resume", fileId: BIG.fileId, offset: held });
     const meta = events.find((e) => e.type === "metadata");
     assert.equal(meta?.type === "metadata" && meta.readOffset, held);
@@ -195,14 +194,8 @@ describe("Node client", () => {
       `${target}.part.json`,
       JSON.stringify({ fileId: SMALL.fileId, sizeBytes: SMALL.bytes.length, sha256: SMALL.sha256 }),
     );
-    const client = new DelineateClient(server.address);
-    const events: DownloadEvent[] = [];
-    try {
-      const result = await client.downloadFile(SMALL.fileId, target, { onEvent: (e) => events.push(e) });
-      assert.equal(result.sha256, SMALL.sha256);
-    } finally {
-      client.close();
-    }
+    const { result, events } = await downloadWithEvents(server.address, SMALL.fileId, target);
+    assert.equal(result.sha256, SMALL.sha256);
     const meta = events.find((e) => e.type === "metadata");
     assert.equal(meta?.type === "metadata" && meta.readOffset, SMALL.bytes.length);
     assert.ok((await readFile(target)).equals(SMALL.bytes));
@@ -216,14 +209,8 @@ describe("Node client", () => {
       `${target}.part.json`,
       JSON.stringify({ fileId: BIG.fileId, sizeBytes: BIG.bytes.length, sha256: otherVersion }),
     );
-    const client = new DelineateClient(server.address);
-    const events: DownloadEvent[] = [];
-    try {
-      const result = await client.downloadFile(BIG.fileId, target, { onEvent: (e) => events.push(e) });
-      assert.equal(result.sha256, BIG.sha256);
-    } finally {
-      client.close();
-    }
+    const { result, events } = await downloadWithEvents(server.address, BIG.fileId, target);
+    assert.equal(result.sha256, BIG.sha256);
     assert.deepEqual(
       events.flatMap((e) => (e.type === "metadata" ? [e.readOffset] : [])),
       [0],
@@ -262,20 +249,12 @@ describe("Node client", () => {
       cutAfterBytes: [512 * 1024],
       stall: true,
     });
-    const client = new DelineateClient(proxy.address);
-    const events: DownloadEvent[] = [];
     const target = path.join(dir, "idle.zip");
-    try {
-      const result = await client.downloadFile(BIG.fileId, target, {
-        onEvent: (e) => events.push(e),
-        idleTimeoutMs: 400,
-        retry: FAST_RETRY,
-      });
-      assert.equal(result.sha256, BIG.sha256);
-    } finally {
-      client.close();
-      await proxy.close();
-    }
+    const { result, events } = await downloadWithEvents(proxy.address, BIG.fileId, target, {
+      idleTimeoutMs: 400,
+      retry: FAST_RETRY,
+    }).finally(() => proxy.close());
+    assert.equal(result.sha256, BIG.sha256);
     const retries = events.filter((e) => e.type === "retry");
     assert.equal(retries[0]?.reason, "IDLE");
     assert.ok((await readFile(target)).equals(BIG.bytes));
