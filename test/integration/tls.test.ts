@@ -44,6 +44,13 @@ describe("TLS and mTLS on the gRPC port (certificates made by scripts/dev-certs.
   let otherCerts: DevCerts;
   let tlsServer: TestServer;
   let mtlsServer: TestServer;
+  /** Trusts our CA and presents the client certificate `from` made. */
+  const withClientCertificate = async (from: DevCerts) =>
+    credentials.createSsl(
+      await certs.read("ca.crt"),
+      await from.read("client.key"),
+      await from.read("client.crt"),
+    );
 
   before(async () => {
     [certs, otherCerts] = await Promise.all([makeDevCerts(), makeDevCerts()]);
@@ -82,14 +89,7 @@ describe("TLS and mTLS on the gRPC port (certificates made by scripts/dev-certs.
   });
 
   it("mTLS: a client certificate from the configured CA is accepted", async () => {
-    const answer = await checkFileOver(
-      mtlsServer.address,
-      credentials.createSsl(
-        await certs.read("ca.crt"),
-        await certs.read("client.key"),
-        await certs.read("client.crt"),
-      ),
-    );
+    const answer = await checkFileOver(mtlsServer.address, await withClientCertificate(certs));
     assert.equal(answer.error, null);
     assert.equal(answer.response?.available, true);
   });
@@ -103,14 +103,7 @@ describe("TLS and mTLS on the gRPC port (certificates made by scripts/dev-certs.
 
   it("mTLS: refused with a client certificate from another CA", async () => {
     assertRefused(
-      await checkFileOver(
-        mtlsServer.address,
-        credentials.createSsl(
-          await certs.read("ca.crt"),
-          await otherCerts.read("client.key"),
-          await otherCerts.read("client.crt"),
-        ),
-      ),
+      await checkFileOver(mtlsServer.address, await withClientCertificate(otherCerts)),
       "client certificate from another CA",
     );
   });
@@ -118,11 +111,7 @@ describe("TLS and mTLS on the gRPC port (certificates made by scripts/dev-certs.
   it("mTLS still requires the API key: a good certificate without a key is UNAUTHENTICATED", async () => {
     const client = new DownloadServiceClient(
       mtlsServer.address,
-      credentials.createSsl(
-        await certs.read("ca.crt"),
-        await certs.read("client.key"),
-        await certs.read("client.crt"),
-      ),
+      await withClientCertificate(certs),
       CHANNEL_OPTIONS,
     );
     try {
