@@ -15,7 +15,7 @@ import { fileKey } from "../src/storage/keys";
 import { send, type ServerCommand } from "./lib/ipc";
 
 /**
- * The gRPC floor for P5 and P6: grpc-js with the same service definition and chunk codec, and
+ * The gRPC floor for P1, P5 and P6: grpc-js with the same service definition and chunk codec, and
  * nothing of ours between the request and the wire (no validation, store, jobs, records, limits,
  * metrics, logs). argv[2] is the data dir; argv[3] "hold" answers one status and keeps the stream
  * open until cancelled, "serve" streams the whole file (1 MiB reads) and its sha256, hashed before
